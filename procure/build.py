@@ -1,0 +1,217 @@
+"""One problem statement becomes a pack of documents.
+
+The pipeline: load (validate) -> template context -> Markdown -> syntax tree ->
+Word document -> deterministic bytes -> atomic write. Every document of a pack
+is built in memory before the first one is written, so an invalid input, or a
+template that fails half-way, leaves the output folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from procure.errors import Issue, Location, ProcureError
+
+if TYPE_CHECKING:
+    from procure.docx_render import DocMeta
+    from procure.loader import Loaded
+
+KINDS = ("consultation", "tender")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and where: the same for every file of a batch."""
+
+    out_dir: Path = Path(".")
+    kinds: tuple[str, ...] = KINDS
+    templates_dir: Path | None = None
+    reference_doc: Path | None = None
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One document, built in memory and not yet written."""
+
+    kind: str
+    markdown: str
+    placeholders: tuple[str, ...]
+    data: bytes
+
+
+@dataclass(frozen=True)
+class WrittenDocument:
+    """One document on disk."""
+
+    kind: str
+    path: Path
+    placeholders: tuple[str, ...]
+
+
+@dataclass
+class PackResult:
+    """What happened to one problem file: the documents written and every issue met."""
+
+    source: Path
+    documents: list[WrittenDocument] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(issue.severity == "error" for issue in self.issues)
+
+    def as_json(self) -> dict[str, Any]:
+        """A machine-readable record of the result, for pipelines."""
+        return {
+            "input": str(self.source),
+            "ok": self.ok,
+            "documents": [
+                {"kind": d.kind, "path": str(d.path), "placeholders": list(d.placeholders)}
+                for d in self.documents
+            ],
+            "issues": [_issue_json(issue) for issue in self.issues],
+        }
+
+
+def _issue_json(issue: Issue) -> dict[str, Any]:
+    loc = issue.location
+    return {"file": loc.file, "line": loc.line, "column": loc.column, "field": loc.field,
+            "severity": issue.severity, "message": issue.message}
+
+
+def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict[str, Any]:
+    """Everything a template may read. Templates get values, never I/O."""
+    from procure.legal import consultation_basis, decide_procedure
+
+    problem = loaded.problem
+    return {
+        "p": problem,
+        "lang": problem.language,
+        "procedure": decide_procedure(problem),
+        "consultation_basis": consultation_basis(problem.language),
+        "s": strings,
+        "doc_kind": kind,
+    }
+
+
+def render_markdown(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> str:
+    """The Markdown text of one document of the pack."""
+    from procure.templating import load_strings
+    from procure.templating import render_markdown as render_template
+
+    strings = load_strings(loaded.problem.language, templates_dir)
+    return render_template(kind, template_context(loaded, kind, strings), templates_dir)
+
+
+def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> DocMeta:
+    """Title page, header, footer and core properties of one document."""
+    from procure.docx_render import DocMeta
+    from procure.package import pinned_datetime
+    from procure.templating import load_strings
+
+    problem = loaded.problem
+    strings = load_strings(problem.language, templates_dir)
+    doc_title = strings["documents"][kind]
+    return DocMeta(
+        title=problem.title,
+        subtitle=doc_title,
+        language=problem.language,
+        reference=problem.reference,
+        creator=problem.buyer.organisation,
+        subject=f"{doc_title}: {problem.title}",
+        keywords=problem.reference,
+        cover_rows=cover_rows(loaded, kind, strings),
+        toc_title=strings["toc_title"],
+        header_text=f"{problem.reference} · {problem.title}",
+        page_word=strings["page"],
+        of_word=strings["of"],
+        created=pinned_datetime(),
+    )
+
+
+def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Label/value pairs on the title page; a missing date shows as the placeholder text."""
+    from procure.templating import format_date
+
+    problem = loaded.problem
+    labels = strings["cover"]
+    buyer = problem.buyer.organisation
+    if problem.buyer.department:
+        buyer = f"{buyer}, {problem.buyer.department}"
+    contact = problem.buyer.contact
+    rows = [(labels["reference"], problem.reference), (labels["buyer"], buyer),
+            (labels["contact"], f"{contact.name}, {contact.email}")]
+    if kind == "tender":
+        day = problem.tender.published if problem.tender else None
+        rows.append((labels["published"], format_date(day, problem.language) if day else "—"))
+    else:
+        day = problem.consultation.responses_due if problem.consultation else None
+        rows.append((labels["responses_due"], format_date(day, problem.language) if day else "—"))
+    return tuple(rows)
+
+
+def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered:
+    """Render one document to .docx bytes in memory."""
+    from procure.docx_render import build_docx
+    from procure.markdown import parse, placeholders
+
+    markdown = render_markdown(loaded, kind, options.templates_dir)
+    gaps = tuple(placeholders(parse(markdown)))
+    data = build_docx(markdown, doc_meta(loaded, kind, options.templates_dir), options.reference_doc)
+    return Rendered(kind=kind, markdown=markdown, placeholders=gaps, data=data)
+
+
+def output_path(out_dir: Path, reference: str, kind: str) -> Path:
+    """``<reference>-<kind>.docx`` in ``out_dir``; the reference is reduced to a safe file name."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in reference)
+    safe = safe.lstrip(".") or "document"
+    return out_dir / f"{safe}-{kind}.docx"
+
+
+def build_pack(source: Path, options: BuildOptions) -> PackResult:
+    """Load, render and write one problem file; every user error becomes an issue in the result."""
+    from procure.loader import load_problem
+    from procure.package import write_atomic
+
+    result = PackResult(source=source)
+    try:
+        loaded = load_problem(source)
+        result.issues.extend(loaded.warnings)
+        rendered = [build_document(loaded, kind, options) for kind in options.kinds]
+        if options.strict:
+            result.issues.extend(_placeholder_errors(source, rendered))
+            if not result.ok:
+                return result
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+        for doc in rendered:
+            path = output_path(options.out_dir, loaded.problem.reference, doc.kind)
+            write_atomic(path, doc.data)
+            result.documents.append(WrittenDocument(doc.kind, path, doc.placeholders))
+    except ProcureError as err:
+        result.issues.extend(err.issues)
+    except OSError as err:
+        result.issues.append(Issue(Location(file=str(err.filename or options.out_dir)),
+                                   f"cannot write: {err.strerror}"))
+    return result
+
+
+def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:
+    return [
+        Issue(Location(file=str(source)), f"{doc.kind} document: placeholder {gap} still to fill in (--strict)")
+        for doc in rendered
+        for gap in doc.placeholders
+    ]
+
+
+def render_batch(sources: list[Path], options: BuildOptions, jobs: int = 1) -> list[PackResult]:
+    """Render many problem files, in parallel when ``jobs`` > 1; results keep the input order."""
+    if jobs <= 1 or len(sources) <= 1:
+        return [build_pack(source, options) for source in sources]
+    workers = min(jobs, len(sources), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(build_pack, sources, [options] * len(sources)))

@@ -1,0 +1,143 @@
+"""The building blocks of the linter: findings, rules, the registry and the context rules read.
+
+A rule is a small function that looks at a problem statement and yields
+:class:`Hit` objects: where something is wrong and the values its message
+needs. The :class:`Rule` around it owns the stable code, the severity and the
+message template, so those live in one place and a rule function cannot
+drift from its documentation. The registry keeps every rule in code order;
+``--list-rules`` and ``--explain`` read it, and so does the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from procure.checks.vocabulary import Vocabulary
+    from procure.legal import Band, LegalData, ProcedureDecision
+    from procure.loader import SourceMap
+    from procure.model import Problem
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the linter says about one place in one file (the JSON output has exactly these keys)."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    code: str
+    severity: Severity
+    message: str
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        """File, line, column, code: the order people read a report in; field and message break ties."""
+        return (self.file, self.line, self.column, self.code, self.field, self.message)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule function reports: the field path at fault and the values for the message template."""
+
+    path: FieldPath
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may read. Built once per file; rules never do I/O of their own."""
+
+    problem: Problem
+    source: SourceMap
+    file: str
+    language: str
+    legal: LegalData
+    decision: ProcedureDecision
+    vocabulary: Vocabulary
+    bands: tuple[Band, ...] = ()  # the below-threshold bands in use: the buyer's, else legal.yaml's
+    band_procedure: str = ""  # what procedure: auto gives for this value under those bands
+    raised: frozenset[str] = frozenset()  # codes the other rules raised; only rules that run after them see it
+
+    def finding(self, rule: Rule, hit: Hit) -> Finding:
+        """Place a hit in the file and word it with the rule's template."""
+        line, column = self.source.locate(hit.path)
+        dotted = self.source.dotted(hit.path)
+        message = rule.message.format(field=dotted, **hit.values)
+        return Finding(self.file, line, column, dotted, rule.code, rule.severity, message)
+
+
+Check = Callable[[Context], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule with a stable code. The code never changes meaning; a retired rule's code is not reused."""
+
+    code: str
+    name: str
+    severity: Severity
+    title: str
+    message: str
+    explanation: str
+    sources: tuple[str, ...]
+    check: Check = field(repr=False, compare=False)
+    after_others: bool = False  # rules about the checks themselves run last and see ``Context.raised``
+
+    @property
+    def family(self) -> str:
+        """The family a code belongs to, from its hundreds digit."""
+        return FAMILIES.get(self.code[3], "other")
+
+    def run(self, ctx: Context) -> Iterator[Finding]:
+        """The findings of this rule for one file."""
+        for hit in self.check(ctx):
+            yield ctx.finding(self, hit)
+
+
+FAMILIES: dict[str, str] = {
+    "0": "the checks themselves",
+    "1": "problem, not solution",
+    "2": "measurable outcomes",
+    "3": "short cycles",
+    "4": "money and procedure",
+    "5": "periods",
+    "6": "award",
+}
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: Severity, title: str, message: str, explanation: str,
+         sources: tuple[str, ...], after_others: bool = False) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of a new rule (codes are unique)."""
+    if code in _REGISTRY:
+        raise ValueError(f"rule code {code} registered twice")
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {code}: unknown severity {severity!r}")
+
+    def register(check: Check) -> Check:
+        _REGISTRY[code] = Rule(code, name, severity, title, message, _dedent(explanation), sources, check,
+                               after_others)
+        return check
+
+    return register
+
+
+def registered() -> tuple[Rule, ...]:
+    """Every registered rule, in code order."""
+    return tuple(_REGISTRY[code] for code in sorted(_REGISTRY))
+
+
+def _dedent(text: str) -> str:
+    """Explanations are written as indented triple-quoted strings; print them flush left."""
+    import textwrap
+
+    return textwrap.dedent(text).strip()
+

@@ -1,0 +1,261 @@
+"""PRC4xx: money and procedure.
+
+The maximum value, options included, against the EU thresholds in force on
+the tender's reference date decides whether a European procedure is
+required. Every fact (thresholds, their source and validity, procedure
+names, below-threshold bands) comes from ``procure.legal``; this module only
+compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from procure.checks.core import Context, FieldPath, Hit, rule
+
+_SOURCES_VALUE = (
+    "Directive 2014/24/EU, articles 4 (thresholds) and 5 (estimated value, options included)",
+    "Commission Delegated Regulations (EU) 2023/2495 (2024-2025) and 2025/2152 (2026-2027), "
+    "as listed with their validity in procure/data/legal.yaml",
+)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount for a message: 'EUR 180,000' or 'EUR 1,250.50' (messages are in English)."""
+    if amount == amount.to_integral_value():
+        return f"{currency} {int(amount):,}"
+    return f"{currency} {amount:,.2f}"
+
+
+def _procedure_path(ctx: Context) -> FieldPath:
+    """Where procedure findings point: the chosen procedure, else the budget that decided it."""
+    return ("tender", "procedure") if ctx.problem.tender is not None else ("iteration_budget",)
+
+
+def procedure_name(ctx: Context, code: str) -> str:
+    """The English name of a procedure, with the name the documents use when they are not English."""
+    name = ctx.legal.procedures[code].name
+    return name.en if ctx.language == "en" else f"{name.en} ({name.get(ctx.language)})"
+
+
+@rule(
+    code="PRC401",
+    name="procedure-follows",
+    severity="info",
+    title="The procedure that follows from the value",
+    message="{field}: maximum value {value} (options included) is {relation} the EU threshold of "
+            "{threshold} for {kind} authorities ({source}, in force on {date}): {procedure}, {how}",
+    explanation="""
+        Whether a contract must be tendered across the EU depends on its
+        estimated value, and that value includes every option the buyer may call
+        off. procure takes the maximum value (the ceiling, or all iterations and
+        option iterations at the per-iteration price) and compares it with the
+        threshold in force on the tender's reference date (publication, else the
+        consultation dates) for the buyer's kind: central government or
+        sub-central authorities. At or above it, a European procedure announced
+        on TenderNed applies; below it, a national procedure chosen by the
+        buyer's own policy. This finding states the result so that the reader
+        can check it; the tender document names the same procedure.
+    """,
+    sources=_SOURCES_VALUE,
+)
+def procedure_follows(ctx: Context) -> Iterator[Hit]:
+    d = ctx.decision
+    currency = ctx.problem.iteration_budget.currency
+    yield Hit(_procedure_path(ctx), {
+        "value": money(d.maximum_value, currency),
+        "relation": "at or above" if d.european else "below",
+        "threshold": money(d.threshold, "EUR"),
+        "kind": d.threshold_kind.replace("_", "-"),
+        "source": ctx.legal.thresholds_on(d.reference_date).source.en,
+        "date": d.reference_date.isoformat(),
+        "procedure": procedure_name(ctx, d.code),
+        "how": "as chosen" if d.chosen else "derived from the value",
+    })
+
+
+@rule(
+    code="PRC402",
+    name="procedure-not-allowed",
+    severity="error",
+    title="The chosen procedure is not allowed for this value",
+    message="{field} is {procedure}, but the maximum value {value} is at or above the EU threshold of "
+            "{threshold}: use a European procedure ({european}), or auto",
+    explanation="""
+        Above the EU threshold the buyer must use one of the procedures of the
+        directive and announce the contract EU-wide. A national or private
+        procedure (national_open, multiple_private, single_private) for such a
+        value is unlawful: the contract can be annulled and the buyer fined.
+        Splitting or under-estimating a contract to stay below the threshold is
+        forbidden as well. Lower the value (fewer options, a lower ceiling) or
+        choose a European procedure; procedure: auto picks the default European
+        procedure of procure's legal data (the open procedure).
+    """,
+    sources=(*_SOURCES_VALUE, "Directive 2014/24/EU, article 5(3) (no splitting to avoid the rules)"),
+)
+def procedure_not_allowed(ctx: Context) -> Iterator[Hit]:
+    d = ctx.decision
+    if d.chosen and not d.allowed:
+        currency = ctx.problem.iteration_budget.currency
+        yield Hit(("tender", "procedure"), {
+            "procedure": d.code, "value": money(d.maximum_value, currency),
+            "threshold": money(d.threshold, "EUR"), "european": ", ".join(_european_codes(ctx)),
+        })
+
+
+def _european_codes(ctx: Context) -> list[str]:
+    return [code for code, procedure in ctx.legal.procedures.items() if procedure.european]
+
+
+@rule(
+    code="PRC404",
+    name="buyer-kind-assumed",
+    severity="info",
+    title="buyer.kind is absent: the central-government threshold was assumed",
+    message="{field} is not set: the lower, central-government threshold ({threshold}) was assumed; "
+            "set kind: sub_central for a municipality, province or water board",
+    explanation="""
+        The EU threshold for services depends on who buys: central government
+        authorities have a lower one than sub-central authorities
+        (municipalities, provinces, water boards and most other public bodies).
+        Without buyer.kind, procure applies the lower threshold, which is the
+        safe choice: a procedure may be heavier than necessary, never lighter
+        than the law requires. The tender document says that it assumed this.
+    """,
+    sources=_SOURCES_VALUE,
+)
+def buyer_kind_assumed(ctx: Context) -> Iterator[Hit]:
+    if ctx.decision.kind_assumed:
+        yield Hit(("buyer", "kind"), {"threshold": money(ctx.decision.threshold, "EUR")})
+
+
+@rule(
+    code="PRC405",
+    name="ceiling-caps-options",
+    severity="info",
+    title="The ceiling is below all iterations and options at the full price",
+    message="{field} ({ceiling}) is below all {iterations} iterations at {per_iteration} ({full}): "
+            "at that price only {callable} of the {options} option iterations can be called off",
+    explanation="""
+        The ceiling is the maximum value of the whole contract, options
+        included, and it is the value the procedure is based on. When it is
+        lower than all iterations and option iterations at the per-iteration
+        price, the options cannot all be used at that price. That can be
+        deliberate (iterations expected to cost less than their cap), but the
+        documents should not promise more options than the ceiling allows: make
+        the two agree, or say in the tender why they differ.
+    """,
+    sources=("Directive 2014/24/EU, article 5(1) (the estimated value is the maximum total, options included)",),
+)
+def ceiling_caps_options(ctx: Context) -> Iterator[Hit]:
+    budget = ctx.problem.iteration_budget
+    total_iterations = budget.iterations + budget.option_iterations
+    full = total_iterations * budget.per_iteration
+    if budget.ceiling is None or budget.ceiling >= full:
+        return
+    room = budget.ceiling - budget.iterations * budget.per_iteration
+    callable_options = int(room // budget.per_iteration)
+    yield Hit(("iteration_budget", "ceiling"), {
+        "ceiling": money(budget.ceiling, budget.currency), "iterations": total_iterations,
+        "per_iteration": money(budget.per_iteration, budget.currency),
+        "full": money(full, budget.currency), "callable": callable_options,
+        "options": budget.option_iterations,
+    })
+
+
+@rule(
+    code="PRC403",
+    name="procedure-below-band",
+    severity="warning",
+    title="The chosen national procedure is lighter than the buyer's bands allow for this value",
+    message="{field} is {procedure}, which the bands allow below {limit}; for a maximum value of {value} "
+            "they give {expected}: choose that or a more open procedure, or record the reason in checks.ignore",
+    explanation="""
+        Below the EU thresholds the law does not prescribe a procedure, but the
+        buyer must choose one on objective grounds and explain the choice when
+        asked, and most buyers fix that choice in their procurement policy as
+        value bands: one invited supplier below a small amount, several invited
+        suppliers up to a higher one, a national open procedure above that.
+        Choosing a lighter procedure than the band gives for the value (for
+        example a single invited supplier for a contract in the several-suppliers
+        band) needs a reason the buyer can defend. A more open procedure than the
+        band gives is always fine.
+
+        The bands are policy, not law: procure's defaults are an example in
+        procure/data/legal.yaml; a buyer passes its own.
+    """,
+    sources=(
+        "Aanbestedingswet 2012, article 1.4 (objective choice of procedure, reasons on request)",
+        "Gids Proportionaliteit, on choosing the procedure below the thresholds",
+        "The buyer's own procurement policy (inkoopbeleid)",
+    ),
+)
+def procedure_below_band(ctx: Context) -> Iterator[Hit]:
+    d = ctx.decision
+    if not d.chosen or d.european or ctx.legal.procedures[d.code].european:
+        return
+    order = [band.procedure for band in ctx.bands] + [ctx.legal.fallback]
+    if d.code not in order or ctx.band_procedure not in order:
+        return
+    if order.index(d.code) < order.index(ctx.band_procedure):
+        currency = ctx.problem.iteration_budget.currency
+        yield Hit(("tender", "procedure"), {
+            "procedure": d.code, "limit": money(_band_limit(ctx, d.code), "EUR"),
+            "value": money(d.maximum_value, currency), "expected": ctx.band_procedure,
+        })
+
+
+def _band_limit(ctx: Context, code: str) -> Decimal:
+    """The upper limit of the (first) band of ``code``; a band without one runs to the EU threshold."""
+    band = next(b for b in ctx.bands if b.procedure == code)
+    return ctx.decision.threshold if band.below is None else band.below
+
+
+@rule(
+    code="PRC406",
+    name="thresholds-out-of-date",
+    severity="warning",
+    title="No threshold set in procure's legal data covers the tender's date",
+    message="{field}: no EU threshold set in procure's legal data covers {date}; the nearest one "
+            "({period}) was used: update procure or check the thresholds in force on that date",
+    explanation="""
+        The EU thresholds change every two years by a Commission delegated
+        regulation. procure keeps each set with its validity period and uses the
+        one in force on the tender's reference date (publication, else the
+        consultation dates). When that date lies outside every set it knows, it
+        uses the nearest set, which may be wrong by a few thousand euros, enough
+        to change the procedure for a value near the threshold. Update procure
+        (or its legal data) when the new regulation is published.
+    """,
+    sources=_SOURCES_VALUE,
+)
+def thresholds_out_of_date(ctx: Context) -> Iterator[Hit]:
+    d = ctx.decision
+    if not d.threshold_in_force:
+        path = ("tender", "published") if ctx.problem.tender is not None else ("iteration_budget",)
+        period = ctx.legal.thresholds_on(d.reference_date).period
+        yield Hit(path, {"date": d.reference_date.isoformat(), "period": period})
+
+
+@rule(
+    code="PRC407",
+    name="currency-not-euro",
+    severity="warning",
+    title="Amounts are not in euros, but the thresholds are",
+    message="{field} is {currency}: the EU thresholds are in euros and procure compared the amounts as if "
+            "they were euros; check the value against the threshold in {currency}",
+    explanation="""
+        The thresholds of Directive 2014/24/EU are set in euros; for member states
+        outside the euro area the Commission publishes their value in the
+        national currency. procure compares the maximum value with the euro
+        figure, so for another currency the procedure it derives can be wrong.
+        Check the value against the threshold in that currency, and set
+        tender.procedure explicitly.
+    """,
+    sources=("Directive 2014/24/EU, article 6 (thresholds in national currencies)",),
+)
+def currency_not_euro(ctx: Context) -> Iterator[Hit]:
+    currency = ctx.problem.iteration_budget.currency
+    if currency != "EUR":
+        yield Hit(("iteration_budget", "currency"), {"currency": currency})

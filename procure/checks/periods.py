@@ -1,0 +1,268 @@
+"""PRC5xx: periods.
+
+Minimum periods and the standstill come from ``procure.legal`` (the decided
+procedure carries them); the fairness margins that are policy rather than law
+are named constants here, each explained in its rule.
+
+Counting days: a period of N days that starts with an event (publication,
+the award decision) does not count the day of the event; day 1 is the next
+day (Regulation (EEC, Euratom) No 1182/71, article 3(1); for the standstill,
+Aanbestedingswet 2012 article 2.127(2)). So a deadline N calendar dates after
+publication ends an N-day period, and a contract may start only after the
+Nth day of the standstill, that is N + 1 dates after the award decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from procure.checks.core import Context, Hit, rule
+
+# Policy margins (not law); each rule's explanation gives the reasoning.
+QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE = 10
+SHORTEST_FAIR_CONSULTATION_DAYS = 14
+DAYS_TO_PROCESS_CONSULTATION = 14
+# National procedures with more than one bidder, where a losing bidder may want to object.
+SEVERAL_BIDDER_NATIONAL_PROCEDURES = frozenset({"national_open", "multiple_private"})
+
+
+def day(value: date | datetime | None) -> date | None:
+    """The calendar date of a date or date-time (periods count whole days)."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def days_between(start: date | datetime | None, end: date | datetime | None) -> int | None:
+    """Calendar days from ``start`` to ``end`` (None when either is missing)."""
+    first, last = day(start), day(end)
+    if first is None or last is None:
+        return None
+    return (last - first).days
+
+
+def _tender_days(ctx: Context, start: str, end: str) -> int | None:
+    tender = ctx.problem.tender
+    if tender is None:
+        return None
+    return days_between(getattr(tender, start), getattr(tender, end))
+
+
+@rule(
+    code="PRC501",
+    name="submission-period-too-short",
+    severity="error",
+    title="Less time from publication to submission than the law requires",
+    message="{field} is {days} days after publication; the {procedure} needs at least {required} "
+            "({stages}; {basis}): move the deadline to {earliest} or later",
+    explanation="""
+        European procedures have minimum periods between sending the notice and
+        the deadline, so that bidders from anywhere in the EU can prepare a
+        tender. The open procedure needs 35 days, 30 when tenders are submitted
+        electronically (always the case through TenderNed); the restricted
+        procedure and the procedures with negotiation, dialogue or partnership
+        need 30 days for requests to participate, and the restricted and
+        negotiated procedures another 30 (25 electronic) for tenders after the
+        invitation. procure adds up the stages between tender.published and
+        tender.submission_deadline, with the figures from its legal data
+        (procure/data/legal.yaml), electronic submission included.
+
+        Days are counted from the day after publication: a deadline 30 dates
+        after publication completes a 30-day period. Longer is wiser: these are
+        minimums, and the directive asks for periods that reflect the
+        complexity of the contract and the time needed to prepare a tender.
+    """,
+    sources=(
+        "Directive 2014/24/EU, articles 27 to 31 (minimum periods) and 47(1) (complexity of the contract)",
+        "Regulation (EEC, Euratom) No 1182/71, article 3 (counting periods in days)",
+    ),
+)
+def submission_period_too_short(ctx: Context) -> Iterator[Hit]:
+    d, tender = ctx.decision, ctx.problem.tender
+    days = _tender_days(ctx, "published", "submission_deadline")
+    stages = [(d.min_request_days, "requests to participate"), (d.min_submission_days, "tenders")]
+    required = sum(n for n, _ in stages if n)
+    if tender is None or tender.published is None or days is None or not d.european or days >= required:
+        return
+    yield Hit(("tender", "submission_deadline"), {
+        "days": days, "procedure": ctx.legal.procedures[d.code].name.en, "required": required,
+        "stages": " + ".join(f"{n} for {what}" for n, what in stages if n),
+        "basis": ctx.legal.procedures[d.code].legal_basis.en,
+        "earliest": (day(tender.published) + timedelta(days=required)).isoformat(),
+    })
+
+
+@rule(
+    code="PRC502",
+    name="questions-too-late",
+    severity="warning",
+    title="Questions close too close to the submission deadline to be answered in time",
+    message="{field} is {days} days before the submission deadline: close questions at least {minimum} "
+            "days before it ({latest} or earlier) so that the answers reach every bidder in time",
+    explanation="""
+        Bidders' questions are answered in a nota van inlichtingen that every
+        bidder receives. The directive requires additional information asked
+        for in good time to reach bidders at least six days before the
+        deadline; the buyer needs a few working days to collect, answer and
+        publish the questions before that, and bidders need the answers to
+        finish their tenders. procure therefore asks that questions close at
+        least 10 days before the deadline (six days plus four to answer). This
+        is a practical margin, and also good practice below the thresholds,
+        where the directive's rule does not apply.
+    """,
+    sources=(
+        "Directive 2014/24/EU, article 53(2) (additional information at least six days before the deadline)",
+        "procure's own margin of four days to answer (policy, not law)",
+    ),
+)
+def questions_too_late(ctx: Context) -> Iterator[Hit]:
+    tender = ctx.problem.tender
+    days = _tender_days(ctx, "questions_due", "submission_deadline")
+    if tender is None or days is None or days >= QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE:
+        return
+    latest = day(tender.submission_deadline) - timedelta(days=QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE)
+    yield Hit(("tender", "questions_due"), {
+        "days": days, "minimum": QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE, "latest": latest.isoformat(),
+    })
+
+
+@rule(
+    code="PRC504",
+    name="consultation-response-too-short",
+    severity="warning",
+    title="Too little time between the consultation session and the response deadline",
+    message="{field} is {days} days after the session: give the market at least {minimum} days "
+            "to respond after it ({earliest} or later)",
+    explanation="""
+        A market consultation only helps when the market can answer well, and
+        small and medium-sized firms have the least time to spare. The session
+        is where the market hears the problem in full, so the time that counts
+        is from the session to consultation.responses_due. No law fixes it;
+        procure asks for at least two weeks (14 days), enough to write a short
+        response of a few pages alongside paid work. The Gids Proportionaliteit
+        asks for a consultation that is proportionate and keeps the burden on
+        the market low.
+    """,
+    sources=(
+        "Directive 2014/24/EU, article 40 (preliminary market consultations)",
+        "Gids Proportionaliteit, section on market consultation",
+    ),
+)
+def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
+    consultation = ctx.problem.consultation
+    if consultation is None or consultation.session is None:
+        return
+    days = days_between(consultation.session.when, consultation.responses_due)
+    if days is not None and days < SHORTEST_FAIR_CONSULTATION_DAYS:
+        earliest = day(consultation.session.when) + timedelta(days=SHORTEST_FAIR_CONSULTATION_DAYS)
+        yield Hit(("consultation", "responses_due"), {
+            "days": days, "minimum": SHORTEST_FAIR_CONSULTATION_DAYS, "earliest": earliest.isoformat(),
+        })
+
+
+@rule(
+    code="PRC505",
+    name="consultation-too-close-to-tender",
+    severity="warning",
+    title="The tender is published too soon after the consultation responses",
+    message="{field} is {days} days after the consultation responses were due: allow at least {minimum} "
+            "days to process them and share what was learned with every bidder",
+    explanation="""
+        A consultation is meant to shape the tender, and whatever the buyer
+        learned from it must reach every bidder, not only those who took part
+        (equal treatment; the directive's rule on prior involvement). Publishing
+        the tender a few days after the responses were due suggests that the
+        responses could not have changed it and leaves no time to publish the
+        anonymised results. procure asks for at least two weeks (14 days); this
+        is practice, not a legal minimum.
+    """,
+    sources=(
+        "Directive 2014/24/EU, articles 40 and 41 (prior involvement of candidates)",
+        "Gids Proportionaliteit, section on market consultation",
+    ),
+)
+def consultation_too_close_to_tender(ctx: Context) -> Iterator[Hit]:
+    consultation, tender = ctx.problem.consultation, ctx.problem.tender
+    if consultation is None or tender is None:
+        return
+    days = days_between(consultation.responses_due, tender.published)
+    if days is not None and days < DAYS_TO_PROCESS_CONSULTATION:
+        yield Hit(("tender", "published"), {"days": days, "minimum": DAYS_TO_PROCESS_CONSULTATION})
+
+
+def _standstill_hit(ctx: Context) -> Hit | None:
+    """A hit when the contract starts before the standstill after the award decision has run out."""
+    tender = ctx.problem.tender
+    if tender is None or tender.award_decision is None or tender.contract_start is None:
+        return None
+    standstill = ctx.decision.standstill_days
+    decided = day(tender.award_decision)
+    earliest = decided + timedelta(days=standstill + 1)  # the day after the last day of the standstill
+    if day(tender.contract_start) >= earliest:
+        return None
+    return Hit(("tender", "contract_start"), {
+        "days": days_between(decided, tender.contract_start), "standstill": standstill,
+        "last": (decided + timedelta(days=standstill)).isoformat(), "earliest": earliest.isoformat(),
+    })
+
+
+_STANDSTILL_MESSAGE = ("{field} is {days} days after the award decision; the standstill of {standstill} "
+                       "calendar days runs until {last}: start on {earliest} or later")
+_STANDSTILL_EXPLANATION = """
+    After the award decision is sent, the buyer must wait before concluding
+    the contract, so that a losing bidder can ask a court to stop it (the
+    Alcatel period). In the Netherlands it is at least 20 calendar days,
+    counted from the day after the decision was sent. The contract may be
+    concluded, and so start, only after the last of those days: a decision
+    sent on 10 April 2027 runs until 30 April, and the earliest start is
+    1 May. Whether a last day on a weekend or public holiday moves to the
+    next working day (Algemene termijnenwet) is debated; procure does not
+    know holidays, so leave a margin.
+"""
+
+
+@rule(
+    code="PRC506",
+    name="standstill-too-short",
+    severity="error",
+    title="The contract starts before the standstill after the award decision has ended",
+    message=_STANDSTILL_MESSAGE,
+    explanation=_STANDSTILL_EXPLANATION + """
+    For a European procedure this is law: a contract concluded during the
+    standstill can be declared void.
+""",
+    sources=(
+        "Directive 89/665/EEC as amended by Directive 2007/66/EC, article 2a (at least 10 days; "
+        "the Netherlands chose 20)",
+        "Aanbestedingswet 2012, article 2.127",
+    ),
+)
+def standstill_too_short(ctx: Context) -> Iterator[Hit]:
+    hit = _standstill_hit(ctx)
+    if hit is not None and ctx.decision.european:
+        yield hit
+
+
+@rule(
+    code="PRC507",
+    name="standstill-advised",
+    severity="warning",
+    title="A national procedure with several bidders leaves no standstill before the contract starts",
+    message=_STANDSTILL_MESSAGE,
+    explanation=_STANDSTILL_EXPLANATION + """
+    Below the threshold the statutory standstill does not apply (article
+    2.127(4)), but with several bidders (national_open, multiple_private) a
+    losing bidder still needs a chance to object before the contract is
+    concluded, and many buyers' procurement policies use the same 20 days.
+    With a single invited supplier there is nobody to object, and the rule
+    does not apply.
+""",
+    sources=(
+        "Aanbestedingswet 2012, article 2.127 (applied by analogy below the threshold)",
+    ),
+)
+def standstill_advised(ctx: Context) -> Iterator[Hit]:
+    hit = _standstill_hit(ctx)
+    if hit is not None and ctx.decision.code in SEVERAL_BIDDER_NATIONAL_PROCEDURES:
+        yield hit

@@ -1,0 +1,155 @@
+"""The word lists the linter matches against, and how it matches them.
+
+The lists are data (``procure/data/solution_words.yaml`` and
+``procure/data/outcome_words.yaml``) so that a reviewer can change them without
+touching code; the matching conventions are written at the top of each file
+and implemented here. Everything is compiled once per language and set of
+extra words, and cached for the process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from procure.errors import InputError, Issue, Location
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+LANGUAGES = ("nl", "en")
+EXTRA_KEYS = ("common", *LANGUAGES)
+_GAP = r"[\s\-]+"
+MAX_WORDS_FILE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class WordList:
+    """Whole-word matching of a list of words and phrases, with the case conventions of the data files."""
+
+    words: tuple[str, ...]
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> WordList:
+        unique = tuple(dict.fromkeys(w.strip() for w in words if re.search(r"\w", w)))
+        if not unique:
+            return cls((), None)
+        alternatives = "|".join(_entry_pattern(w) for w in sorted(unique, key=len, reverse=True))
+        return cls(unique, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"))
+
+    def find(self, text: str) -> list[str]:
+        """The distinct terms in ``text`` (ignoring case, spaces and hyphens), each as first written there."""
+        if self.pattern is None:
+            return []
+        found: dict[str, str] = {}
+        for match in self.pattern.finditer(text):
+            found.setdefault(re.sub(_GAP, " ", match.group(0)).casefold(), match.group(0))
+        return list(found.values())
+
+
+def _entry_pattern(entry: str) -> str:
+    """One entry as a regular expression: acronyms exact, names with a capital first letter, others any case."""
+    body = _GAP.join(re.escape(part) for part in re.split(_GAP, entry) if part)
+    letters = [c for c in entry if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return body
+    if entry[0].isupper():  # a letter, so re.escape left it as it is
+        return f"{entry[0]}(?i:{body[1:]})"
+    return f"(?i:{body})"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The compiled word lists for one language."""
+
+    language: str
+    brands: WordList
+    technologies: WordList
+    equivalent: WordList
+    measurable: WordList
+    user_centred: tuple[str, ...]
+
+    def solutions(self, text: str) -> list[str]:
+        """Brands and technologies named in ``text`` (a longer phrase wins over a word inside it)."""
+        combined = _combined(self.brands.words, self.technologies.words)
+        return combined.find(text)
+
+    def has_user_centred_word(self, text: str) -> bool:
+        """True when any user-centred word part occurs anywhere in ``text`` (any case)."""
+        folded = text.casefold()
+        return any(stem in folded for stem in self.user_centred)
+
+
+@lru_cache(maxsize=32)
+def _combined(brands: tuple[str, ...], technologies: tuple[str, ...]) -> WordList:
+    return WordList.of((*brands, *technologies))
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both vocabulary files, parsed once per process."""
+    import yaml
+
+    solution = yaml.safe_load((DATA / "solution_words.yaml").read_text(encoding="utf-8"))
+    outcome = yaml.safe_load((DATA / "outcome_words.yaml").read_text(encoding="utf-8"))
+    return solution, outcome
+
+
+def vocabulary(language: str, extra_words: Mapping[str, Sequence[str]] | None = None) -> Vocabulary:
+    """The vocabulary for ``language``, with a buyer's extra words (counted as brands) added."""
+    extra = _freeze_extra(extra_words, language)
+    return _vocabulary(language, extra)
+
+
+@lru_cache(maxsize=32)
+def _vocabulary(language: str, extra: tuple[str, ...]) -> Vocabulary:
+    solution, outcome = _data()
+    common, own = solution.get("common", {}), solution.get(language, {})
+    return Vocabulary(
+        language=language,
+        brands=WordList.of([*common.get("brands", []), *own.get("brands", []), *extra]),
+        technologies=WordList.of([*common.get("technologies", []), *own.get("technologies", [])]),
+        equivalent=WordList.of(own.get("equivalent", [])),
+        measurable=WordList.of(outcome["measurable"].get(language, [])),
+        user_centred=tuple(w.casefold() for w in outcome["user_centred"].get(language, [])),
+    )
+
+
+def _freeze_extra(extra_words: Mapping[str, Sequence[str]] | None, language: str) -> tuple[str, ...]:
+    """The extra words that apply to ``language`` (its own and the common ones), hashable for the cache."""
+    if not extra_words:
+        return ()
+    unknown = sorted(set(extra_words) - set(EXTRA_KEYS))
+    if unknown:
+        raise ValueError(f"extra words for unknown language(s) {unknown}; use {', '.join(EXTRA_KEYS)}")
+    words = [*extra_words.get("common", []), *extra_words.get(language, [])]
+    return tuple(str(w) for w in words)
+
+
+def load_extra_words(path: Path) -> dict[str, list[str]]:
+    """Read a ``--words`` file: a YAML list (words for every language) or a mapping {common|nl|en: [words]}.
+
+    Errors are :class:`InputError` naming the file, so the CLI reports them like any bad input.
+    """
+    import yaml
+
+    def fail(message: str) -> InputError:
+        return InputError([Issue(Location(file=str(path)), message)], file=str(path))
+
+    raw = path.read_bytes()
+    if len(raw) > MAX_WORDS_FILE_BYTES:
+        raise fail(f"the words file is larger than {MAX_WORDS_FILE_BYTES} bytes")
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        raise fail(f"not a readable YAML file: {err}") from None
+    if isinstance(data, list):
+        data = {"common": data}
+    if not isinstance(data, dict) or set(data) - set(EXTRA_KEYS):
+        raise fail("expected a list of words, or a mapping with keys common, nl, en holding lists of words")
+    if not all(isinstance(v, list) and all(isinstance(w, str) and w.strip() for w in v) for v in data.values()):
+        raise fail("every entry must be a list of non-empty words")
+    return {key: [w.strip() for w in words] for key, words in data.items()}

@@ -1,0 +1,169 @@
+"""The command line: thin Click commands over the library.
+
+This is the only module that decides exit codes (0 success, 1 invalid input,
+2 usage) and prints errors. It imports nothing heavy at start: every command
+imports what it needs when it runs, so ``procure --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from procure import __version__
+from procure.errors import Issue, ProcureError
+
+DOC_CHOICES = ("consultation", "tender", "all")
+EXIT_INVALID = 1
+
+
+def _fail(err: ProcureError) -> None:
+    """Print a user error (every issue it holds) and exit 1, never a traceback."""
+    for issue in err.issues:
+        click.echo(_issue_line(issue), err=True)
+    sys.exit(err.exit_code)
+
+
+def _issue_line(issue: Issue) -> str:
+    label = click.style("error", fg="red", bold=True) if issue.severity == "error" else click.style(
+        "warning", fg="yellow", bold=True
+    )
+    prefix = issue.location.prefix()
+    return f"{prefix}: {label}: {issue.message}" if prefix else f"{label}: {issue.message}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="procure")
+def cli() -> None:
+    """Outcome-based, short-cycle tender documents from a problem statement.
+
+    Write one YAML problem statement (start with `procure init`), check it with
+    `procure check`, and turn it into a market-consultation invitation and a
+    tender document (.docx, Dutch or English) with `procure render`.
+    """
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Folder for the .docx files (created if missing).")
+@click.option("--doc", "doc", type=click.Choice(DOC_CHOICES), default="all", show_default=True,
+              help="Which document to render.")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of templates searched before the built-in ones (override one partial or all).")
+@click.option("--reference-doc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A .docx whose styles (the organisation's house style) the documents use.")
+@click.option("--strict", is_flag=True, help="Refuse to write documents that still hold placeholders.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Render this many problem files in parallel.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json prints one machine-readable result for the whole batch.")
+def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: Path | None,
+           reference_doc: Path | None, strict: bool, jobs: int, fmt: str) -> None:
+    """Render PROBLEM.yaml files into .docx documents.
+
+    Each file is rendered on its own: a file that fails is reported and the
+    others are still written. Nothing is written for an invalid file, and a
+    document appears only when it is complete (written to a temporary file,
+    then moved into place).
+    """
+    from procure.build import BuildOptions, render_batch
+
+    options = BuildOptions(out_dir=out_dir, kinds=_kinds(doc), templates_dir=templates_dir,
+                           reference_doc=reference_doc, strict=strict)
+    results = render_batch(list(problems), options, jobs=jobs)
+    if fmt == "json":
+        click.echo(json.dumps([r.as_json() for r in results], indent=2, ensure_ascii=False))
+    else:
+        for result in results:
+            _print_render_result(result)
+    sys.exit(EXIT_INVALID if any(not r.ok for r in results) else 0)
+
+
+def _kinds(doc: str) -> tuple[str, ...]:
+    return ("consultation", "tender") if doc == "all" else (doc,)
+
+
+def _print_render_result(result: object) -> None:
+    from procure.build import PackResult
+
+    assert isinstance(result, PackResult)
+    for issue in result.issues:
+        click.echo(_issue_line(issue), err=True)
+    for written in result.documents:
+        note = ""
+        if written.placeholders:
+            note = click.style(f"  ({len(written.placeholders)} placeholder(s) to fill in)", fg="yellow")
+        click.echo(f"wrote {written.path}{note}")
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings and placeholders as errors (for publishing).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json prints one list of findings for all files.")
+@click.option("--words", "words_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A YAML file with extra solution words per language ({nl: [...], en: [...]}).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Templates to look for placeholders in (as with render).")
+@click.option("--explain", "explain_code", metavar="CODE", help="Explain one rule and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule with its code and severity, and exit.")
+def check(problems: tuple[Path, ...], strict: bool, fmt: str, words_file: Path | None,
+          templates_dir: Path | None, explain_code: str | None, list_rules: bool) -> None:
+    """Validate PROBLEM.yaml files and lint them as a tender.
+
+    Reports schema errors, the agile-procurement rules (problem not solution,
+    measurable outcomes, short cycles, money and procedure, periods, award) and
+    every placeholder the documents would still show. Exit 0 when there are no
+    errors (warnings allowed), 1 when there are.
+    """
+    from procure import checking
+
+    if list_rules or explain_code:
+        try:
+            text = checking.rules_text() if list_rules else checking.explain_text(explain_code or "")
+        except ProcureError as err:
+            raise click.BadParameter(err.message, param_hint="--explain") from None
+        click.echo(text)
+        return
+    if not problems:
+        raise click.UsageError("give at least one PROBLEM.yaml (or --list-rules / --explain CODE)")
+    try:
+        report = checking.check_files(list(problems), strict=strict, words_file=words_file,
+                                      templates_dir=templates_dir)
+    except ProcureError as err:
+        _fail(err)
+    color = fmt == "text" and sys.stdout.isatty()
+    click.echo(report.as_json() if fmt == "json" else report.as_text(color=color))
+    sys.exit(EXIT_INVALID if report.has_errors else 0)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(("nl", "en")), default="nl", show_default=True,
+              help="Language of the starter and of the documents.")
+def init(path: Path, lang: str) -> None:
+    """Write a commented starter problem statement to PATH (never overwrites)."""
+    from procure.scaffold import write_starter
+
+    try:
+        write_starter(path, lang)
+    except ProcureError as err:
+        _fail(err)
+    click.echo(f"wrote {path}: fill it in, then run `procure check {path}`")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the problem statement (for editors' YAML support)."""
+    from procure.scaffold import problem_json_schema
+
+    click.echo(json.dumps(problem_json_schema(), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="procure")

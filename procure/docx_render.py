@@ -1,0 +1,587 @@
+"""Markdown syntax tree -> Word document, on the house style or a reference .docx.
+
+:class:`DocxRenderer` walks ``procure.markdown.parse(text)`` with one method per
+node type (``_render_heading``, ``_render_table``, ...). It fails closed: a node
+type without a method is a :class:`RenderError` naming the type and the line,
+because legal text must never vanish silently.
+
+Every paragraph and run gets a named Word style, set by style id (resolved once
+per process in :mod:`procure.styles`); there is no direct formatting, so a
+reference .docx restyles everything and Word's navigation pane and TOC work.
+The document is: a title page (title, document kind, a small table of facts),
+a table of contents, then the body; header and footer from the second page on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, ClassVar
+
+from lxml import etree
+
+from procure import docx_oxml as ox
+from procure.errors import RenderError
+from procure.package import docx_bytes, pinned_datetime, utc_naive
+from procure.styles import HouseStyle, house_style, reference_style
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from markdown_it.tree import SyntaxTreeNode
+
+#: Language code of a problem statement -> the language tag written into the .docx.
+LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
+#: Words used when the caller gives none (the templates' strings.yaml normally does).
+_DEFAULT_WORDS = {"nl": ("Inhoud", "Pagina", "van"), "en": ("Contents", "Page", "of")}
+TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
+MAX_LIST_DEPTH = 9  # Word's list levels 0-8
+CHAR_TWIPS = 110  # a wide-ish character of the 9 pt table text, for minimum column widths
+CELL_PADDING = 200  # the table style's left and right cell margins, and some air
+
+_UNSUPPORTED_HINTS = {
+    "code_inline": "inline code (text between backticks); remove the backticks, or escape them as \\`",
+    "fence": "a fenced code block (```); tender documents have no code: write the text as paragraphs",
+    "code_block": "an indented code block (lines indented by four spaces or more); remove the indentation",
+    "image": "an image; pictures are not supported in generated documents",
+    "html_inline": "raw HTML; it is never rendered",
+    "html_block": "raw HTML; it is never rendered",
+    "s": "strikethrough text",
+}
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What the document says about itself: cover page, header, footer, properties."""
+
+    title: str  # the procurement title (cover, header, core properties)
+    subtitle: str  # the document kind, e.g. "Aanbestedingsleidraad"
+    language: str  # "nl" | "en"
+    reference: str  # the procurement reference
+    creator: str  # the buyer organisation
+    subject: str = ""
+    keywords: str = ""
+    cover_rows: tuple[tuple[str, str], ...] = ()  # (label, value) on the title page
+    toc_title: str = ""  # "" -> "Inhoud" / "Contents"
+    header_text: str = ""  # "" -> "<reference> · <title>"
+    page_word: str = ""  # "" -> "Pagina" / "Page"
+    of_word: str = ""  # "" -> "van" / "of"
+    created: datetime = field(default_factory=pinned_datetime)
+
+    def words(self) -> tuple[str, str, str]:
+        """(TOC title, page word, of word), falling back to the language's defaults."""
+        toc, page, of = _DEFAULT_WORDS.get(self.language, _DEFAULT_WORDS["en"])
+        return self.toc_title or toc, self.page_word or page, self.of_word or of
+
+
+@dataclass
+class _ListFrame:
+    """One open Markdown list: its Word list instance and level."""
+
+    ordered: bool
+    num_id: int
+    ilvl: int
+    item_open: bool = False  # the current item's numbered paragraph exists
+
+
+@dataclass(frozen=True)
+class _TocEntry:
+    level: int
+    number: str
+    text: str
+    bookmark: str
+
+
+@dataclass
+class _TableState:
+    widths: list[int]
+    header: bool = False
+    column: int = 0
+
+
+def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None) -> bytes:
+    """The whole pipeline: Markdown text -> deterministic .docx bytes."""
+    from procure.markdown import parse
+
+    style = reference_style(reference_doc) if reference_doc is not None else house_style()
+    document = render_document(parse(markdown), meta, style)
+    return docx_bytes(document, meta)
+
+
+def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | None = None) -> DocxDocument:
+    """Lay out a parsed Markdown tree as a python-docx Document (not yet saved)."""
+    from docx import Document
+
+    style = style or house_style()
+    document = Document(BytesIO(style.template))
+    DocxRenderer(document, style, meta).render_document(tree)
+    return document
+
+
+class DocxRenderer:
+    """Renders one syntax tree into one document; one ``_render_<type>`` method per node type.
+
+    Content is written as XML text into ``self._out`` in document order (see
+    :mod:`procure.docx_oxml` for why) and parsed once into the body at the end.
+    """
+
+    _dispatch: ClassVar[dict[str, Callable[[DocxRenderer, SyntaxTreeNode], None]]] = {}
+
+    def __init__(self, document: DocxDocument, style: HouseStyle, meta: DocMeta) -> None:
+        self.document = document
+        self.style = style
+        self.meta = meta
+        self._ids = {name: ox.attr(style.id(name)) for name in _ROLES}
+        self._out: list[str] = []
+        self._buffer: list[str] = []
+        self._buffer_style: str | None = None
+        self._flags = {"strong": 0, "em": 0, "link": 0, "placeholder": 0}
+        self._style: str | None = None  # the character style id the flags give now
+        self._stack: list[_ListFrame | str] = []  # open lists and "quote"s, innermost last
+        self._table: _TableState | None = None
+        self._headings: list[_TocEntry] = []
+        self._counters = [0, 0]
+        self._nums: list[tuple[int, int, int]] = []  # (numId, level, start) of numbered lists
+        self._next_num = style.first_num_id
+        self._block: SyntaxTreeNode | None = None  # the innermost block, for error lines
+
+    # --- the document as a whole ------------------------------------------------------
+
+    def render_document(self, tree: SyntaxTreeNode) -> None:
+        """Title page, table of contents, body, header and footer, properties, language."""
+        self.render(tree)
+        content = self._cover() + self._toc() + self._out
+        body = self.document.part.element.body
+        ox.insert_content(body, ox.parse_content("".join(content)))
+        self._header_footer(body[-1])
+        self._install_nums()
+        self._set_language()
+        self._set_properties()
+
+    def _cover(self) -> list[str]:
+        """Title, document kind, a borderless table of facts, then a page break."""
+        ids, meta = self._ids, self.meta
+        out = [ox.p_open(ids["Title"]), ox.run_xml(ox.clean_text(meta.title)), ox.P_CLOSE,
+               ox.p_open(ids["Subtitle"]), ox.run_xml(ox.clean_text(meta.subtitle)), ox.P_CLOSE]
+        if meta.cover_rows:
+            label_width = self.style.text_width * 3 // 10
+            widths = [label_width, self.style.text_width - label_width]
+            out.append(ox.table_open(ids["Cover Table"], widths))
+            for label, value in meta.cover_rows:
+                out.append(ox.row_open(header=False))
+                for text, width, role in ((label, widths[0], "Cover Label"), (value, widths[1], "Cover Value")):
+                    out += (ox.cell_open(width), ox.p_open(ids[role]), ox.run_xml(ox.clean_text(text)),
+                            ox.P_CLOSE, ox.CELL_CLOSE)
+                out.append(ox.ROW_CLOSE)
+            out.append(ox.TABLE_CLOSE)
+        out.append(ox.page_break_xml(ids["Normal"]))
+        return out
+
+    def _toc(self) -> list[str]:
+        """The TOC title and a TOC field, dirty, pre-filled with the headings; a page break.
+
+        Word rebuilds the entries, page numbers included, when it opens the file
+        (``updateFields``). The pre-filled entries carry numbers and titles linked
+        to each heading's bookmark but no page numbers: LibreOffice shows a TOC's
+        cached text as is (it does not compute PAGEREF fields inside a TOC), so a
+        guessed or empty page number would be wrong or a dotted line to nothing.
+        """
+        ids = self._ids
+        out = [ox.p_open(ids["TOC Heading"]), ox.run_xml(ox.clean_text(self.meta.words()[0])), ox.P_CLOSE]
+        entries = self._headings or [None]
+        for index, entry in enumerate(entries):
+            out.append(ox.p_open(ids[f"toc {entry.level if entry else 1}"]))
+            if index == 0:
+                out.append(ox.field_begin(TOC_INSTRUCTION))
+            if entry is not None:
+                label = f"{entry.number}\t{entry.text}" if entry.number else entry.text
+                out += (ox.hyperlink_open(anchor=entry.bookmark), ox.run_xml(label), ox.HYPERLINK_CLOSE)
+            if index == len(entries) - 1:
+                out.append(ox.field_end())
+            out.append(ox.P_CLOSE)
+        out.append(ox.page_break_xml(ids["Normal"]))
+        return out
+
+    def _header_footer(self, sect: etree._Element) -> None:
+        """Header: reference and title. Footer: "Pagina X van Y" from PAGE and NUMPAGES."""
+        header_rid, footer_rid = ox.header_footer_rids(sect)
+        related, meta, ids = self.document.part.related_parts, self.meta, self._ids
+        header_text = ox.clean_text(meta.header_text or f"{meta.reference} \u00b7 {meta.title}")
+        ox.replace_paragraph(related[header_rid].element, 0,
+                             f"{ox.p_open(ids['header'])}{ox.run_xml(header_text)}{ox.P_CLOSE}")
+        _, page, of = meta.words()
+        footer = (ox.p_open(ids["footer"]) + ox.run_xml(ox.clean_text(page) + " ")
+                  + ox.field_xml("PAGE", "1") + ox.run_xml(" " + ox.clean_text(of) + " ")
+                  + ox.field_xml("NUMPAGES", "1") + ox.P_CLOSE)
+        ox.replace_paragraph(related[footer_rid].element, 0, footer)
+
+    def _install_nums(self) -> None:
+        """One list instance per numbered list, each restarting at its own start number."""
+        if not self._nums:
+            return
+        numbering = self.document.part.numbering_part.element
+        for num_id, ilvl, start in self._nums:
+            ox.append_num(numbering, num_id, self.style.number_abstract_id, {ilvl: start})
+
+    def _set_language(self) -> None:
+        tag = LANGUAGE_TAGS.get(self.meta.language)
+        if tag is None:
+            raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
+        ox.set_default_language(self.document.styles.element, tag)
+        ox.set_theme_font_lang(self.document.settings.element, tag)
+
+    def _set_properties(self) -> None:
+        """Core properties: fixed, from the metadata only (nothing from the clock or python-docx)."""
+        props, meta = self.document.core_properties, self.meta
+        props.title = ox.clean_text(meta.title)
+        props.subject = ox.clean_text(meta.subject)
+        props.author = ox.clean_text(meta.creator)
+        props.last_modified_by = ox.clean_text(meta.creator)
+        props.keywords = ox.clean_text(meta.keywords)
+        props.language = LANGUAGE_TAGS[meta.language]
+        props.created = props.modified = utc_naive(meta.created)
+        props.revision = 1
+
+    # --- dispatch ---------------------------------------------------------------------
+
+    def render(self, node: SyntaxTreeNode) -> None:
+        """Render one node by its type; an unknown type is an error, never skipped."""
+        kind = _node_type(node)
+        method = self._methods().get(kind)
+        if method is None:
+            raise self._unknown(node, kind)
+        if kind in _BLOCK_TYPES:
+            self._block = node
+        method(self, node)
+
+    @classmethod
+    def _methods(cls) -> dict[str, Callable[[DocxRenderer, SyntaxTreeNode], None]]:
+        """``node type -> method``, built once from the ``_render_*`` methods."""
+        if not cls._dispatch:
+            cls._dispatch = {name[len("_render_"):]: getattr(cls, name)
+                             for name in dir(cls) if name.startswith("_render_")}
+        return cls._dispatch
+
+    def _line(self, node: SyntaxTreeNode | None = None) -> int | None:
+        """The 1-based source line of ``node`` or of the innermost block being rendered."""
+        for candidate in (node, self._block):
+            if candidate is not None and not candidate.is_root and candidate.map:
+                return candidate.map[0] + 1
+        return None
+
+    def _where(self, node: SyntaxTreeNode | None = None) -> str:
+        line = self._line(node)
+        return f" at line {line} of the generated Markdown" if line else ""
+
+    def _unknown(self, node: SyntaxTreeNode, kind: str) -> RenderError:
+        what = _UNSUPPORTED_HINTS.get(kind, "a construct the Word renderer does not know")
+        return RenderError(f"cannot lay out Markdown node '{kind}'{self._where(node)}: {what}. "
+                           "The renderer refuses rather than drop text from a legal document.")
+
+    def _children(self, node: SyntaxTreeNode) -> None:
+        for child in node.children:
+            self.render(child)
+
+    # --- blocks -----------------------------------------------------------------------
+
+    def _render_root(self, node: SyntaxTreeNode) -> None:
+        self._children(node)
+
+    def _render_heading(self, node: SyntaxTreeNode) -> None:
+        level = int(node.tag[1])
+        if level > 3:
+            raise RenderError(f"heading level {level} ('{'#' * level}'){self._where(node)}: "
+                              "documents use levels 1 to 3 (#, ##, ###)")
+        number = len(self._headings) + 1
+        bookmark = f"_Toc{number:08d}"
+        self._out += (ox.p_open(self._ids[f"heading {level}"]), ox.bookmark_start(number, bookmark))
+        self._inline(node)
+        self._out += (ox.bookmark_end(number), ox.P_CLOSE)
+        self._headings.append(_TocEntry(level, self._heading_number(level), _plain_text(node), bookmark))
+
+    def _heading_number(self, level: int) -> str:
+        """The clause number Word's heading numbering shows ("3", "3.2"); none for level 3."""
+        if level == 1:
+            self._counters = [self._counters[0] + 1, 0]
+        elif level == 2:
+            self._counters[1] += 1
+        if not self.style.heading_numbers or level == 3:
+            return ""
+        return ".".join(str(n) for n in self._counters[:level])
+
+    def _render_paragraph(self, node: SyntaxTreeNode) -> None:
+        top = self._stack[-1] if self._stack else None
+        if isinstance(top, _ListFrame):
+            if top.item_open:
+                self._out.append(ox.p_open(self._ids[_level_style("List Continue", top.ilvl)]))
+            else:
+                self._out.append(self._list_p_open(top))
+        else:
+            self._out.append(ox.p_open(self._ids["Quote" if top == "quote" else "Body Text"]))
+        self._inline(node)
+        self._out.append(ox.P_CLOSE)
+
+    def _render_hr(self, node: SyntaxTreeNode) -> None:
+        self._out.append(ox.page_break_xml(self._ids["Normal"]))
+
+    def _render_blockquote(self, node: SyntaxTreeNode) -> None:
+        with self._pushed("quote"):
+            self._children(node)
+
+    # --- lists ------------------------------------------------------------------------
+
+    def _render_bullet_list(self, node: SyntaxTreeNode) -> None:
+        self._list(node, ordered=False)
+
+    def _render_ordered_list(self, node: SyntaxTreeNode) -> None:
+        self._list(node, ordered=True)
+
+    def _list(self, node: SyntaxTreeNode, ordered: bool) -> None:
+        ilvl = sum(isinstance(f, _ListFrame) for f in self._stack)
+        if ilvl >= MAX_LIST_DEPTH:
+            raise RenderError(f"list{self._where(node)} is nested deeper than Word's "
+                              f"{MAX_LIST_DEPTH} levels")
+        if ordered:
+            num_id = self._next_num
+            self._next_num += 1
+            self._nums.append((num_id, ilvl, int(node.attrs.get("start", 1))))
+        else:
+            num_id = self.style.bullet_num_id
+        with self._pushed(_ListFrame(ordered, num_id, ilvl)):
+            self._children(node)
+
+    def _render_list_item(self, node: SyntaxTreeNode) -> None:
+        frame = self._stack[-1]
+        assert isinstance(frame, _ListFrame)
+        frame.item_open = False
+        for child in node.children:
+            if not frame.item_open and child.type != "paragraph":
+                self._out += (self._list_p_open(frame), ox.P_CLOSE)  # the marker before a nested block
+            self.render(child)
+        if not frame.item_open:
+            self._out += (self._list_p_open(frame), ox.P_CLOSE)  # an empty item still shows its marker
+
+    def _list_p_open(self, frame: _ListFrame) -> str:
+        """The start of the numbered (or bulleted) first paragraph of a list item."""
+        base = "List Number" if frame.ordered else "List Bullet"
+        frame.item_open = True
+        return ox.p_open(self._ids[_level_style(base, frame.ilvl)], frame.num_id, frame.ilvl)
+
+    # --- tables -----------------------------------------------------------------------
+
+    def _render_table(self, node: SyntaxTreeNode) -> None:
+        rows = [tr for section in node.children for tr in section.children]
+        columns = max((len(tr.children) for tr in rows), default=1)
+        widths = column_widths(rows, columns, self.style.text_width)
+        self._out.append(ox.table_open(self._ids["Table Grid"], widths))
+        outer, self._table = self._table, _TableState(widths)
+        try:
+            self._children(node)
+        finally:
+            self._table = outer
+        self._out.append(ox.TABLE_CLOSE)
+
+    def _render_thead(self, node: SyntaxTreeNode) -> None:
+        self._table.header = True
+        self._children(node)
+        self._table.header = False
+
+    def _render_tbody(self, node: SyntaxTreeNode) -> None:
+        self._children(node)
+
+    def _render_tr(self, node: SyntaxTreeNode) -> None:
+        self._out.append(ox.row_open(self._table.header))
+        self._table.column = 0
+        self._children(node)
+        self._out.append(ox.ROW_CLOSE)
+
+    def _render_th(self, node: SyntaxTreeNode) -> None:
+        self._cell(node, "Table Heading")
+
+    def _render_td(self, node: SyntaxTreeNode) -> None:
+        self._cell(node, "Table Text")
+
+    def _cell(self, node: SyntaxTreeNode, role: str) -> None:
+        table = self._table
+        width = table.widths[min(table.column, len(table.widths) - 1)]
+        table.column += 1
+        self._out += (ox.cell_open(width), ox.p_open(self._ids[role]))
+        self._inline(node)
+        self._out += (ox.P_CLOSE, ox.CELL_CLOSE)
+
+    # --- inline -----------------------------------------------------------------------
+
+    def _inline(self, node: SyntaxTreeNode) -> None:
+        """Render the inline content of ``node`` as runs of the paragraph just opened."""
+        self._children(node)
+        self._flush()
+
+    def _render_inline(self, node: SyntaxTreeNode) -> None:
+        for child in node.children:  # plain text is most of a document: skip the dispatch for it
+            token = child.token
+            if token is not None and token.type == "text":
+                self._emit(ox.clean_text(token.content))
+            else:
+                self.render(child)
+
+    def _render_text(self, node: SyntaxTreeNode) -> None:
+        self._emit(ox.clean_text(node.content))
+
+    def _render_softbreak(self, node: SyntaxTreeNode) -> None:
+        self._emit(" ")
+
+    def _render_hardbreak(self, node: SyntaxTreeNode) -> None:
+        self._emit("\n")
+
+    def _render_strong(self, node: SyntaxTreeNode) -> None:
+        with self._flag("strong"):
+            self._children(node)
+
+    def _render_em(self, node: SyntaxTreeNode) -> None:
+        with self._flag("em"):
+            self._children(node)
+
+    def _render_placeholder(self, node: SyntaxTreeNode) -> None:
+        with self._flag("placeholder"):
+            self._emit(ox.clean_text(node.content))
+
+    def _render_link(self, node: SyntaxTreeNode) -> None:
+        """A real hyperlink: an external relationship and the "Hyperlink" character style."""
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        href = ox.clean_text(str(node.attrs.get("href", ""))).strip()
+        if not href:
+            self._children(node)
+            return
+        self._flush()
+        rid = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
+        self._out.append(ox.hyperlink_open(rid))
+        with self._flag("link"):
+            self._children(node)
+            if not node.children:
+                self._emit(href)
+            self._flush()
+        self._out.append(ox.HYPERLINK_CLOSE)
+
+    def _emit(self, text: str) -> None:
+        """Queue text in the current character style; consecutive text shares one run."""
+        if not text:
+            return
+        style = self._style
+        if style != self._buffer_style:
+            self._flush()
+            self._buffer_style = style
+        self._buffer.append(text)
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._out.append(ox.run_xml("".join(self._buffer), self._buffer_style))
+            self._buffer.clear()
+
+    def _run_style(self) -> str | None:
+        """The one character style a run gets: placeholder > link > bold+italic > bold > italic."""
+        flags, ids = self._flags, self._ids
+        if flags["placeholder"]:
+            return ids["Placeholder"]
+        if flags["link"]:
+            return ids["Hyperlink"]
+        if flags["strong"] and flags["em"]:
+            return ids["Strong Emphasis"]
+        if flags["strong"]:
+            return ids["Strong"]
+        return ids["Emphasis"] if flags["em"] else None
+
+    @contextmanager
+    def _flag(self, name: str) -> Iterator[None]:
+        self._flags[name] += 1
+        self._style = self._run_style()
+        try:
+            yield
+        finally:
+            self._flags[name] -= 1
+            self._style = self._run_style()
+
+    @contextmanager
+    def _pushed(self, frame: _ListFrame | str) -> Iterator[None]:
+        self._stack.append(frame)
+        try:
+            yield
+        finally:
+            self._stack.pop()
+
+
+_ROLES = (
+    "Normal", "Body Text", "Title", "Subtitle", "Cover Label", "Cover Value",
+    "heading 1", "heading 2", "heading 3", "TOC Heading", "toc 1", "toc 2", "toc 3",
+    "List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2",
+    "List Number 3", "List Continue", "List Continue 2", "List Continue 3", "Quote",
+    "Table Text", "Table Heading", "header", "footer", "Strong", "Emphasis",
+    "Strong Emphasis", "Hyperlink", "Placeholder", "Table Grid", "Cover Table",
+)
+_BLOCK_TYPES = frozenset({"heading", "paragraph", "bullet_list", "ordered_list", "list_item",
+                          "table", "tr", "hr", "blockquote", "fence", "code_block", "html_block"})
+
+
+def _node_type(node: SyntaxTreeNode) -> str:
+    """``node.type`` without the property's overhead (it is asked for every node)."""
+    token = node.token
+    if token is not None:
+        return token.type
+    nesters = node.nester_tokens
+    return nesters.opening.type[:-5] if nesters else "root"  # "paragraph_open" -> "paragraph"
+
+
+def _level_style(base: str, ilvl: int) -> str:
+    """``List Bullet``, ``List Bullet 2``, ``List Bullet 3`` (and 3 for deeper levels)."""
+    return base if ilvl == 0 else f"{base} {min(ilvl + 1, 3)}"
+
+
+def _plain_text(node: SyntaxTreeNode) -> str:
+    """The visible text of a node (for TOC entries and column widths)."""
+    parts: list[str] = []
+    _collect_text(node, parts)
+    return ox.clean_text("".join(parts)).strip()
+
+
+def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:
+    for child in node.children:
+        kind = child.type
+        if kind in ("text", "placeholder"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.children:
+            _collect_text(child, parts)
+
+
+def column_widths(rows: list[SyntaxTreeNode], columns: int, total: int) -> list[int]:
+    """Column widths in twips, summing to ``total``, roughly following the text in each column.
+
+    A column's share follows the length of its longest cell (bounded to 6..60
+    characters, so one long cell cannot squeeze the others to nothing), and no
+    column is narrower than its longest word, so "weken" never breaks as "weke/n".
+    """
+    longest = [0] * columns
+    longest_word = [0] * columns
+    for tr in rows:
+        for index, cell in enumerate(tr.children[:columns]):
+            text = _plain_text(cell)
+            longest[index] = max(longest[index], len(text))
+            longest_word[index] = max([longest_word[index], *map(len, text.split())])
+    weights = [min(max(n, 6), 60) for n in longest]
+    widths = [total * w // sum(weights) for w in weights]
+    minimum = [min(CHAR_TWIPS * n + CELL_PADDING, total // columns) for n in longest_word]
+    short = [i for i in range(columns) if widths[i] < minimum[i]]
+    if short:
+        spare = [i for i in range(columns) if i not in short]
+        room = total - sum(minimum[i] for i in short)
+        spare_total = sum(widths[i] for i in spare) or 1
+        for i in short:
+            widths[i] = minimum[i]
+        for i in spare:
+            widths[i] = widths[i] * room // spare_total
+    widths[-1] += total - sum(widths)
+    return widths

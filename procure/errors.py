@@ -1,0 +1,109 @@
+"""The error family of procure.
+
+Domain code raises these; only :mod:`procure.cli` turns them into exit codes
+and printed messages. Every error knows where it happened, as precisely as
+the input allows: file, line, column and the dotted field path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is in a user's file. Lines and columns count from 1."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def prefix(self) -> str:
+        """``FILE:LINE:COL: field.path`` with whatever parts are known."""
+        parts = []
+        if self.file is not None:
+            parts.append(self.file)
+            if self.line is not None:
+                parts.append(str(self.line))
+                if self.column is not None:
+                    parts.append(str(self.column))
+        head = ":".join(parts)
+        if self.field:
+            return f"{head}: {self.field}" if head else self.field
+        return head
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located problem in an input: an error, or a warning that does not stop the run."""
+
+    location: Location
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        prefix = self.location.prefix()
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ProcureError(Exception):
+    """Base of every error a user can cause. ``str(err)`` is the message to print."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location or Location()
+
+    def __str__(self) -> str:
+        prefix = self.location.prefix()
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    @property
+    def issues(self) -> list[Issue]:
+        """The error as a list of located issues (one, unless a subclass holds more)."""
+        return [Issue(self.location, self.message)]
+
+
+class InputError(ProcureError):
+    """A problem-statement file that cannot be used. Holds every issue found, not only the first."""
+
+    def __init__(self, issues: list[Issue], file: str | None = None) -> None:
+        self._issues = list(issues)
+        summary = f"{len(self._issues)} error(s) in {file}" if file else "invalid input"
+        super().__init__(summary, Location(file=file))
+
+    @property
+    def issues(self) -> list[Issue]:
+        return list(self._issues)
+
+    def __str__(self) -> str:
+        return "\n".join(str(i) for i in self._issues)
+
+
+class TemplateError(ProcureError):
+    """A template that does not load or render (syntax error, undefined name, sandbox refusal)."""
+
+
+class StyleError(ProcureError):
+    """A house style or reference .docx that cannot be used."""
+
+
+class RenderError(ProcureError):
+    """Markdown the Word renderer does not know how to lay out (it fails closed)."""
+
+
+class OutputError(ProcureError):
+    """An output file or folder that cannot be written."""
+
+
+@dataclass
+class Warnings:
+    """Collects non-fatal issues (such as removed control characters) during a run."""
+
+    items: list[Issue] = field(default_factory=list)
+
+    def add(self, location: Location, message: str) -> None:
+        self.items.append(Issue(location, message, severity="warning"))

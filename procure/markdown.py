@@ -1,0 +1,93 @@
+"""The one configured Markdown parser, and the node types the Word renderer accepts.
+
+Templates produce CommonMark with GFM tables. Raw HTML is off: a ``<b>`` in a
+template or a value is text, never markup. One extension: ``[[text]]`` is a
+placeholder, a visible, highlighted gap the procurement officer must fill in.
+User values can never produce one, because the Markdown escaper backslash-escapes
+every ``[`` in them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.tree import SyntaxTreeNode
+
+PLACEHOLDER_OPEN = "[["
+PLACEHOLDER_CLOSE = "]]"
+
+#: Every node type the renderer lays out; anything else is an error, never dropped.
+ALLOWED_NODE_TYPES = frozenset(
+    {
+        "root",
+        "heading",
+        "paragraph",
+        "inline",
+        "text",
+        "softbreak",
+        "hardbreak",
+        "strong",
+        "em",
+        "bullet_list",
+        "ordered_list",
+        "list_item",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "link",
+        "hr",
+        "blockquote",
+        "placeholder",
+    }
+)
+
+
+def _placeholder_rule(state: StateInline, silent: bool) -> bool:
+    """Inline rule for ``[[visible text]]``; the token's content is ``[visible text]``."""
+    start = state.pos
+    if not state.src.startswith(PLACEHOLDER_OPEN, start):
+        return False
+    end = state.src.find(PLACEHOLDER_CLOSE, start + 2)
+    if end < 0 or end == start + 2 or "\n" in state.src[start:end]:
+        return False
+    if not silent:
+        token = state.push("placeholder", "", 0)
+        token.content = "[" + state.src[start + 2 : end] + "]"
+        token.markup = PLACEHOLDER_OPEN
+    state.pos = end + 2
+    return True
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """The process-wide parser: CommonMark, tables on, raw HTML off, placeholders on."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.inline.ruler.before("link", "placeholder", _placeholder_rule)
+    return md
+
+
+def parse(text: str) -> SyntaxTreeNode:
+    """Markdown text to a syntax tree."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    return SyntaxTreeNode(parser().parse(text))
+
+
+def placeholders(tree: SyntaxTreeNode) -> list[str]:
+    """The visible text of every placeholder in a tree, in document order."""
+    return [node.content for node in tree.walk() if node.type == "placeholder"]
+
+
+def unknown_node_types(tree: SyntaxTreeNode) -> set[str]:
+    """Node types in the tree that the renderer does not lay out."""
+    return {node.type for node in tree.walk()} - ALLOWED_NODE_TYPES

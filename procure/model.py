@@ -1,0 +1,595 @@
+"""The problem statement as typed, frozen data: the input contract of SPEC.md.
+
+Attribute names are the YAML keys of SPEC.md exactly, so templates, examples
+and users' files all speak one vocabulary. Every rule of SPEC.md (1-7) is
+enforced here, with a message that says what to do, so that a file that
+validates always renders. This module does no I/O: the loader reads YAML,
+keeps positions and turns the errors raised here into located messages.
+
+Rules that relate several fields (ceiling, date order) are field validators
+reading the fields validated before them, so they still run when an unrelated
+field is wrong and each error carries its own field path. The one rule that
+crosses blocks (consultation ``responses_due`` before the tender's first date)
+raises a ``procure_rules`` error on ``tender`` whose context holds the
+violation with a path relative to it; :func:`rule_violations` unpacks it, so
+the loader reports it at the right line.
+
+Choices worth knowing:
+
+- Surrounding whitespace is stripped from every text; an optional text that is
+  blank counts as absent. ``\\r\\n`` and ``\\r`` become ``\\n``.
+- A date-time field accepts a date alone and keeps it a date (no invented time);
+  strings such as ``2027-01-15T14:00`` are parsed as ISO 8601. Every date field
+  (``responses_due`` included) accepts a date or a date-time.
+- Rule 5 compares by the clock when both values carry a time, else by calendar
+  day, and "before" is strict (see :func:`is_before`).
+- Amounts are decimals with at most two decimals, so that ``45.000`` (a Dutch
+  thousands separator read as a decimal point) is refused instead of becoming 45.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Callable, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+#: Characters a .docx (XML 1.0) cannot hold, plus invisible controls nobody means to type:
+#: C0 controls other than tab, newline and carriage return (normalised to newline),
+#: DEL and C1 controls other than NEL, surrogates and the two non-characters U+FFFE/U+FFFF.
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+CPV_PATTERN = re.compile(r"^[0-9]{8}-[0-9]$")
+CHECK_CODE_PATTERN = re.compile(r"^PRC[0-9]{3}$")
+_LOCAL_PART = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})"
+EMAIL_PATTERN = re.compile(rf"^{_LOCAL_PART}@{_DOMAIN}$")
+_DATE_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME_TEXT = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+
+#: The order rule 5 demands, as dotted paths from the top of the file.
+DATE_ORDER: tuple[str, ...] = (
+    "consultation.responses_due",
+    "tender.published",
+    "tender.questions_due",
+    "tender.submission_deadline",
+    "tender.award_decision",
+    "tender.contract_start",
+)
+TENDER_DATE_FIELDS: tuple[str, ...] = tuple(p.split(".", 1)[1] for p in DATE_ORDER[1:])
+
+ProcedureCode = Literal[
+    "auto",
+    "open",
+    "restricted",
+    "competitive_dialogue",
+    "competitive_with_negotiation",
+    "innovation_partnership",
+    "national_open",
+    "multiple_private",
+    "single_private",
+]
+
+Violation = tuple[tuple[str | int, ...], str]
+
+
+# ---------------------------------------------------------------- helpers for errors
+
+
+def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    """A Pydantic error with our own type and a message that says what to do."""
+    return PydanticCustomError(kind, message, context or None)
+
+
+def _raise_violations(violations: list[Violation]) -> None:
+    """Raise every cross-field violation of one model at once (see module docstring)."""
+    if violations:
+        summary = "; ".join(f"{'.'.join(map(str, loc)) or '(here)'}: {msg}" for loc, msg in violations)
+        raise _fail("procure_rules", "{summary}", summary=summary, violations=violations)
+
+
+def rule_violations(error: dict[str, Any]) -> list[Violation] | None:
+    """The violations packed in a ``procure_rules`` error of ``ValidationError.errors()``, else None."""
+    if error.get("type") != "procure_rules":
+        return None
+    return list(error["ctx"]["violations"])
+
+
+def show(value: object) -> str:
+    """A value as a message shows it: decimals without exponent, date-times to the minute."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        spec = "minutes" if value.second == 0 and value.microsecond == 0 else "auto"
+        return value.isoformat(sep="T", timespec=spec)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------- text
+
+
+def _normalise_text(value: Any) -> Any:
+    """Line endings to ``\\n`` before anything else looks at the text."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def _refuse_forbidden(value: str) -> str:
+    """Rule 7 for directly built models: refuse what a .docx cannot hold (the loader removes it)."""
+    found = FORBIDDEN_CHARS.search(value)
+    if found:
+        raise _fail(
+            "control_character",
+            "contains the control character {code} at position {position}, which a Word document "
+            "cannot hold; remove it",
+            code=f"U+{ord(found.group()):04X}",
+            position=found.start() + 1,
+        )
+    return value
+
+
+def _required_text(value: str) -> str:
+    """Rule 1: a required text holds more than whitespace (stripping already happened)."""
+    if not value:
+        raise _fail("empty_text", "is empty; write a value here")
+    return _refuse_forbidden(value)
+
+
+def _blank_to_none(value: Any) -> Any:
+    """An optional text that is blank is absent: a draft may leave it empty."""
+    value = _normalise_text(value)
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if value is None else _refuse_forbidden(value)
+
+
+def _none_to_empty(value: Any) -> Any:
+    """An optional list left empty in YAML (``evidence:``) is an empty list, as in a draft."""
+    return [] if value is None else value
+
+
+Text = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_required_text)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_optional_text)]
+TextList = Annotated[list[Text], BeforeValidator(_none_to_empty)]
+
+
+def _pattern(regex: re.Pattern[str], kind: str, message: str) -> Callable[[str], str]:
+    """An after-validator that checks a text against ``regex`` and explains the format if not."""
+
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise _fail(kind, message, value=value)
+        return value
+
+    return check
+
+
+Reference = Annotated[
+    Text,
+    AfterValidator(
+        _pattern(
+            REFERENCE_PATTERN,
+            "reference_format",
+            "'{value}' cannot be used: a reference starts with a letter or digit and holds only "
+            "letters, digits, '.', '_' and '-', at most 64 characters (it becomes part of file "
+            "names), e.g. ZV-2027-004",
+        )
+    ),
+]
+Email = Annotated[
+    Text,
+    AfterValidator(
+        _pattern(
+            EMAIL_PATTERN,
+            "email_format",
+            "'{value}' is not an e-mail address; write one like inkoop@example.nl",
+        )
+    ),
+]
+Currency = Annotated[
+    Text,
+    AfterValidator(
+        _pattern(
+            CURRENCY_PATTERN,
+            "currency_format",
+            "'{value}' is not an ISO 4217 currency code; write three capital letters, like EUR",
+        )
+    ),
+]
+CpvCode = Annotated[
+    Text,
+    AfterValidator(
+        _pattern(
+            CPV_PATTERN,
+            "cpv_format",
+            "'{value}' is not a CPV code; write eight digits, a hyphen and the check digit, "
+            "like 72000000-5 (quote it if it has no hyphen)",
+        )
+    ),
+]
+CheckCode = Annotated[
+    Text,
+    AfterValidator(
+        _pattern(CHECK_CODE_PATTERN, "check_code_format", "'{value}' is not a check code; write one like PRC101")
+    ),
+]
+
+
+# ---------------------------------------------------------------- numbers and dates
+
+
+def _whole_number(value: Any) -> Any:
+    """Whole numbers only: 12.5, "12" and true are refused rather than silently converted."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _fail("whole_number", "must be a whole number, like 4; {value} is not", value=_describe(value))
+
+
+def _describe(value: Any) -> str:
+    """How a wrong value is named in a message: quoted text, or the value itself."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return show(value)
+
+
+def _between(low: int, high: int | None, message: str) -> Callable[[int], int]:
+    """An after-validator for an inclusive range with a message that says why it matters."""
+
+    def check(value: int) -> int:
+        if value < low or (high is not None and value > high):
+            raise _fail("out_of_range", message, value=value)
+        return value
+
+    return check
+
+
+def _whole(low: int, high: int | None, message: str) -> Any:
+    return Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(low, high, message))]
+
+
+def _amount(value: Any) -> Decimal:
+    """Money in the major unit: a plain number, positive, at most two decimals."""
+    number = _to_decimal(value)
+    if not number.is_finite():
+        raise _fail("amount", "must be a finite amount, like 45000")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise _fail(
+            "amount_decimals",
+            "{value} has more than two decimals; write the amount without thousands separators, "
+            "like 45000 or 45000.50",
+            value=show(number),
+        )
+    if number <= 0:
+        raise _fail("amount_positive", "must be more than 0; {value} is not", value=show(number))
+    return number
+
+
+def _to_decimal(value: Any) -> Decimal:
+    """Accept an int, a Decimal, a float or plain digits; refuse text such as '€ 45.000,-'."""
+    if isinstance(value, bool):
+        raise _fail("amount", "must be an amount, like 45000; true/false is not")
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str) and _PLAIN_NUMBER.match(value.strip()):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+            pass
+    raise _fail(
+        "amount",
+        "must be a plain number, like 45000 (no currency sign, no thousands separators); "
+        "{value} is not",
+        value=_describe(value),
+    )
+
+
+def _to_when(value: Any) -> date | datetime:
+    """A date or date-time: YAML gives them typed; ISO 8601 strings are parsed too."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _DATE_TEXT.match(text):
+                return date.fromisoformat(text)
+            if _DATETIME_TEXT.match(text):
+                return datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
+        except ValueError:
+            raise _fail("date_value", "'{value}' is not a real date; check day and month", value=text) from None
+    raise _fail(
+        "date_format",
+        "must be a date like 2027-01-15 or a date-time like 2027-01-15T14:00; {value} is not",
+        value=_describe(value),
+    )
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+IterationWeeks = _whole(
+    1, 13, "must be 1 to 13 weeks, not {value}: a cycle longer than a quarter is not short; plan shorter iterations"
+)
+Iterations = _whole(1, None, "must be at least 1, not {value}: the contract starts with at least one iteration")
+OptionIterations = _whole(0, None, "must be 0 or more, not {value}")
+Pages = _whole(1, None, "must be at least 1 page, not {value}")
+CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
+PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
+SchemaVersion = _whole(1, 1, "this version of procure reads schema_version 1, not {value}; write 1")
+When = Annotated[datetime | date, BeforeValidator(_to_when)]
+
+
+def is_before(earlier: date | datetime, later: date | datetime) -> bool:
+    """Rule 5's "before": by the clock when both carry a time, else by calendar day (strictly earlier)."""
+    if isinstance(earlier, datetime) and isinstance(later, datetime):
+        if (earlier.tzinfo is None) == (later.tzinfo is None):
+            return earlier < later
+    return calendar_day(earlier) < calendar_day(later)
+
+
+def calendar_day(value: date | datetime) -> date:
+    """The calendar day of a date or date-time (a date-time's date part)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
+# ---------------------------------------------------------------- the models
+
+
+class _Model(BaseModel):
+    """Common configuration: unknown keys are errors, values never change after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Contact(_Model):
+    name: Text
+    email: Email
+    phone: OptionalText = None
+
+
+class Buyer(_Model):
+    organisation: Text
+    department: OptionalText = None
+    kind: Literal["central", "sub_central"] | None = None
+    contact: Contact
+
+
+class ProblemBlock(_Model):
+    statement: Text
+    affected_users: list[Text] = Field(min_length=1)
+    current_situation: OptionalText = None
+    evidence: TextList = []
+    constraints: TextList = []
+    out_of_scope: TextList = []
+
+
+class Outcome(_Model):
+    title: Text
+    indicator: Text
+    baseline: Text
+    target: Text
+    measured_by: OptionalText = None
+    value_area: Literal["current_value", "unrealized_value", "time_to_market", "ability_to_innovate"] | None = None
+
+
+class IterationBudget(_Model):
+    currency: Currency = "EUR"
+    iteration_weeks: IterationWeeks
+    iterations: Iterations
+    per_iteration: Amount
+    option_iterations: OptionIterations = 0
+    ceiling: Amount | None = None
+    payment: Literal["fixed_per_iteration", "capped_time_and_materials"] = "fixed_per_iteration"
+
+    @property
+    def initial_commitment(self) -> Decimal:
+        return self.iterations * self.per_iteration
+
+    @property
+    def maximum_value(self) -> Decimal:
+        if self.ceiling is not None:
+            return self.ceiling
+        return (self.iterations + self.option_iterations) * self.per_iteration
+
+    @field_validator("ceiling")
+    @classmethod
+    def _ceiling_covers_commitment(cls, ceiling: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        """Rule 3: a ceiling below the initial commitment could not pay for the contracted iterations.
+
+        A field validator (not a model one) so that it runs even when an unrelated field is wrong.
+        """
+        iterations, per_iteration = info.data.get("iterations"), info.data.get("per_iteration")
+        if ceiling is None or iterations is None or per_iteration is None:
+            return ceiling
+        if ceiling < iterations * per_iteration:
+            raise _fail(
+                "ceiling_too_low",
+                "must be at least {iterations} * {per_iteration} = {commitment} (iterations * per_iteration); "
+                "raise the ceiling or lower per_iteration",
+                iterations=iterations,
+                per_iteration=show(per_iteration),
+                commitment=show(iterations * per_iteration),
+            )
+        return ceiling
+
+
+class Session(_Model):
+    """A meeting with the market. ``when`` keeps a date alone as a date: no time is invented."""
+
+    when: When
+    where: OptionalText = None
+
+
+class Consultation(_Model):
+    questions: list[Text] = Field(min_length=1)
+    session: Session | None = None
+    responses_due: When | None = None
+    max_pages: Pages | None = None
+
+    @field_validator("responses_due")
+    @classmethod
+    def _after_session(cls, due: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
+        """Rule 5: the session informs the written responses, so it comes first."""
+        session = info.data.get("session")
+        if due is not None and session is not None and not is_before(session.when, due):
+            raise _fail(
+                "date_order",
+                "must be after consultation.session.when ({previous}): the session comes before the "
+                "responses; move this date later or the session earlier",
+                previous=show(session.when),
+            )
+        return due
+
+
+class Criterion(_Model):
+    name: Text
+    weight: CriterionWeight
+    description: OptionalText = None
+
+
+class Evaluation(_Model):
+    price_weight: PriceWeight
+    criteria: Annotated[list[Criterion], BeforeValidator(_none_to_empty)] = []
+
+    @model_validator(mode="after")
+    def _weights_make_100(self) -> Evaluation:
+        """Rule 4: quality weights plus price weight are whole percentages summing to exactly 100."""
+        total = self.price_weight + sum(c.weight for c in self.criteria)
+        if total != 100:
+            parts = " + ".join(str(c.weight) for c in self.criteria) or "none"
+            message = (
+                f"weights sum to {total} (price_weight {self.price_weight} + criteria {parts}); "
+                "they must sum to exactly 100: adjust the weights"
+            )
+            raise _fail("weights_sum", message)
+        return self
+
+
+class Tender(_Model):
+    procedure: ProcedureCode = "auto"
+    published: When | None = None
+    questions_due: When | None = None
+    submission_deadline: When | None = None
+    award_decision: When | None = None
+    contract_start: When | None = None
+    evaluation: Evaluation | None = None
+
+    @field_validator(*TENDER_DATE_FIELDS[1:])
+    @classmethod
+    def _dates_in_order(cls, value: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
+        """Rule 5 within the tender: each present date lies after the latest earlier one present."""
+        if value is None:
+            return value
+        earlier = TENDER_DATE_FIELDS[: TENDER_DATE_FIELDS.index(str(info.field_name))]
+        present = [(name, info.data[name]) for name in earlier if info.data.get(name) is not None]
+        if present and not is_before(present[-1][1], value):
+            raise _fail("date_order", date_order_message(f"tender.{present[-1][0]}", present[-1][1]))
+        return value
+
+    def first_date(self) -> tuple[str, date | datetime] | None:
+        """The earliest date of the timetable that is present, with its field name."""
+        for name in TENDER_DATE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                return name, value
+        return None
+
+
+def date_order_message(previous_path: str, previous: date | datetime) -> str:
+    """The message of a rule-5 violation, naming the date that must come first."""
+    order = ", ".join(p.split(".", 1)[1] for p in DATE_ORDER)
+    return (
+        f"must be after {previous_path} ({show(previous)}); dates run in this order: {order}; "
+        "move this date later or the earlier one back"
+    )
+
+
+class IgnoredCheck(_Model):
+    """One linter finding the buyer has decided to accept, with the reason on record."""
+
+    code: CheckCode
+    reason: Text
+
+
+class Checks(_Model):
+    """Optional extension for ``procure check``: findings to ignore. The documents never print it."""
+
+    ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = []
+
+
+class Problem(_Model):
+    """One procurement: who buys, the problem, the outcomes, the cycles and the timetable."""
+
+    schema_version: SchemaVersion = 1
+    language: Literal["nl", "en"]
+    reference: Reference
+    title: Text
+    buyer: Buyer
+    problem: ProblemBlock
+    outcomes: list[Outcome] = Field(min_length=1)
+    iteration_budget: IterationBudget
+    consultation: Consultation | None = None
+    tender: Tender | None = None
+    cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = []
+    checks: Checks | None = None
+
+    @field_validator("tender")
+    @classmethod
+    def _consultation_before_tender(cls, tender: Tender | None, info: ValidationInfo) -> Tender | None:
+        """Rule 5 across blocks: the consultation's responses come in before the tender's first date."""
+        consultation = info.data.get("consultation")
+        due = consultation.responses_due if consultation else None
+        first = tender.first_date() if tender else None
+        if due is not None and first is not None and not is_before(due, first[1]):
+            _raise_violations([((first[0],), date_order_message("consultation.responses_due", due))])
+        return tender
+
+    @property
+    def initial_commitment(self) -> Decimal:
+        """What the buyer commits to at the start: ``iterations * per_iteration``."""
+        return self.iteration_budget.initial_commitment
+
+    @property
+    def maximum_value(self) -> Decimal:
+        """The contract's estimated value including options: the ceiling, else all iterations."""
+        return self.iteration_budget.maximum_value
+
+    @property
+    def initial_duration_weeks(self) -> int:
+        budget = self.iteration_budget
+        return budget.iterations * budget.iteration_weeks
+
+    @property
+    def option_duration_weeks(self) -> int:
+        budget = self.iteration_budget
+        return budget.option_iterations * budget.iteration_weeks
+
+    @property
+    def maximum_duration_weeks(self) -> int:
+        return self.initial_duration_weeks + self.option_duration_weeks

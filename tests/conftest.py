@@ -1,0 +1,34 @@
+"""Shared fixtures: the bundled examples and the real clients (LibreOffice, pandoc)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_client(name: str) -> str:
+    """The path of a real client program; in CI a missing client fails the test rather than skipping it."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (apt-get install libreoffice-writer-nogui pandoc poppler-utils)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def example(request: pytest.FixtureRequest) -> Path:
+    """Each bundled example problem statement."""
+    return request.param
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")

@@ -1,0 +1,453 @@
+"""The linter: every rule fires on a file made to trigger it and stays silent on a near miss.
+
+Inputs are YAML text through the real loader. ``BASE`` is a clean reference
+problem statement: the only thing the linter says about it is the procedure
+that follows (PRC401, info). Each case changes a few fields of it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from procure import checks
+from procure.checks import RULES, Finding, run_checks
+from procure.checks.vocabulary import load_extra_words, vocabulary
+from procure.errors import InputError
+from procure.loader import Loaded, load_problem_text
+
+SCHEMA = Path(checks.__file__).resolve().parent.parent / "data" / "findings.schema.json"
+
+BASE = """\
+language: en
+reference: TEST-001
+title: Faster decisions on housing benefit
+buyer:
+  organisation: Example Council
+  kind: sub_central
+  contact:
+    name: A. Buyer
+    email: buyer@example.org
+problem:
+  statement: |
+    Residents who apply for housing benefit wait eight weeks for a decision.
+    Many phone us repeatedly to ask where their application stands.
+  affected_users:
+    - residents applying for housing benefit
+  current_situation: In 2026 we handled 1,200 applications in SAP; the median wait was 8 weeks.
+  constraints:
+    - Open standards from the Forum Standaardisatie list; the council keeps its data.
+outcomes:
+  - title: A decision within two weeks
+    indicator: median waiting time from application to decision
+    baseline: 8 weeks (2026)
+    target: 2 weeks
+    measured_by: monthly report from the case register
+iteration_budget:
+  iteration_weeks: 4
+  iterations: 2
+  per_iteration: 30000
+  option_iterations: 4
+consultation:
+  questions:
+    - How would you use the first iteration?
+  session:
+    when: 2027-01-15T14:00
+    where: Online
+  responses_due: 2027-01-29
+tender:
+  published: 2027-02-15
+  questions_due: 2027-02-26
+  submission_deadline: 2027-03-19
+  award_decision: 2027-04-09
+  contract_start: 2027-05-01
+  evaluation:
+    price_weight: 30
+    criteria:
+      - name: Approach to the first iteration
+        weight: 40
+      - name: Measuring the outcomes
+        weight: 30
+"""
+
+DELETE = object()
+# Twice the base budget: EUR 360,000 with options, above the sub-central threshold.
+ABOVE = {"iteration_budget.per_iteration": 60000}
+# Only a publication date, one that no threshold set in the legal data covers.
+OUT_OF_DATE = {"consultation": DELETE, "tender.published": "2031-02-15", "tender.questions_due": DELETE,
+               "tender.submission_deadline": DELETE, "tender.award_decision": DELETE,
+               "tender.contract_start": DELETE}
+
+
+def variant(changes: dict[str, Any]) -> str:
+    """BASE with dotted paths ('outcomes.0.target') set to new values, or deleted with DELETE."""
+    data = copy.deepcopy(yaml.safe_load(BASE))
+    for dotted, value in changes.items():
+        *parents, last = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def load(text: str, name: str = "problem.yaml") -> Loaded:
+    return load_problem_text(text, name)
+
+
+def codes_of(text: str, **options: Any) -> set[str]:
+    return {f.code for f in run_checks(load(text), **options)}
+
+
+def ignore(*codes: str) -> dict[str, Any]:
+    return {"checks": {"ignore": [{"code": c, "reason": "tested on purpose"} for c in codes]}}
+
+
+CASES = [
+    # PRC0xx: the ignore list itself
+    ("PRC001", ignore("PRC999"), True),
+    ("PRC001", {**ignore("PRC301"), "iteration_budget.iteration_weeks": 10}, False),
+    ("PRC002", ignore("PRC301"), True),
+    ("PRC002", {**ignore("PRC301"), "iteration_budget.iteration_weeks": 10}, False),
+    # PRC1xx: problem, not solution
+    ("PRC101", {"problem.statement": "We want a chatbot that answers residents' questions."}, True),
+    ("PRC101", {"title": "An AI-powered service for housing benefit"}, True),
+    ("PRC101", {"problem.statement": "Every application waits for a decision; apps and portals aside."}, True),
+    ("PRC101", {"title": "Faster decisions on each application"}, False),
+    ("PRC101", {"problem.current_situation": "Cases live in SAP and a Salesforce portal."}, False),
+    ("PRC102", {"outcomes.0.title": "Chatbot answers questions"}, True),
+    ("PRC102", {"outcomes.0.indicator": "share of decisions reached through the portal"}, True),
+    ("PRC102", {"outcomes.0.baseline": "8 weeks with the current SAP workflow"}, False),
+    ("PRC103", {"problem.constraints": ["Runs on Microsoft Azure."]}, True),
+    ("PRC103", {"problem.constraints": ["Runs on Microsoft Azure or equivalent."]}, False),
+    ("PRC103", {"problem.constraints": ["Data stays in a cloud within the EU."]}, False),
+    # PRC2xx: measurable outcomes
+    ("PRC201", {"outcomes.0.target": "much faster than today"}, True),
+    ("PRC201", {"outcomes.0.target": "two weeks"}, False),
+    ("PRC201", {"outcomes.0.target": "at most 14 calendar days"}, False),
+    ("PRC202", {"outcomes.0.baseline": "unknown"}, True),
+    ("PRC202", {"outcomes.0.baseline": "none measured yet"}, True),
+    ("PRC202", {"outcomes.0.baseline": "eight weeks"}, False),
+    ("PRC203", {"outcomes.0.measured_by": DELETE}, True),
+    ("PRC203", {"outcomes.0.measured_by": "quarterly audit of 50 cases"}, False),
+    ("PRC204", {"outcomes.0.title": "Lower cost per case", "outcomes.0.indicator": "cost per case",
+                "outcomes.0.target": "EUR 40", "outcomes.0.baseline": "EUR 95"}, True),
+    ("PRC204", {"outcomes.0.title": "Residents are satisfied"}, False),
+    # PRC3xx: short cycles
+    ("PRC301", {"iteration_budget.iteration_weeks": 9}, True),
+    ("PRC301", {"iteration_budget.iteration_weeks": 8}, False),
+    ("PRC302", {"iteration_budget.option_iterations": 0}, True),
+    ("PRC302", {"iteration_budget.option_iterations": 1}, False),
+    ("PRC303", {"iteration_budget.iterations": 5, "iteration_budget.option_iterations": 4}, True),
+    ("PRC303", {"iteration_budget.iterations": 4, "iteration_budget.option_iterations": 4}, False),
+    ("PRC303", {"iteration_budget.option_iterations": 0}, False),
+    # PRC4xx: money and procedure
+    ("PRC401", {}, True),
+    ("PRC401", ignore("PRC401"), False),
+    ("PRC402", {**ABOVE, "tender.procedure": "multiple_private"}, True),
+    ("PRC402", {**ABOVE, "tender.procedure": "open"}, False),
+    ("PRC402", {"tender.procedure": "multiple_private"}, False),
+    ("PRC403", {"tender.procedure": "single_private"}, True),
+    ("PRC403", {"tender.procedure": "national_open"}, False),
+    ("PRC403", {"tender.procedure": "open"}, False),
+    ("PRC403", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000}, False),
+    ("PRC404", {"buyer.kind": DELETE}, True),
+    ("PRC404", {"buyer.kind": "central"}, False),
+    ("PRC405", {"iteration_budget.ceiling": 150000}, True),
+    ("PRC405", {"iteration_budget.ceiling": 180000}, False),
+    ("PRC406", OUT_OF_DATE, True),
+    ("PRC406", {**OUT_OF_DATE, "tender.published": "2027-12-31"}, False),
+    ("PRC407", {"iteration_budget.currency": "GBP"}, True),
+    ("PRC407", {"iteration_budget.currency": "EUR"}, False),
+    # PRC5xx: periods
+    ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-16"}, True),
+    ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-17"}, False),
+    ("PRC501", {"tender.submission_deadline": "2027-03-16"}, False),
+    ("PRC502", {"tender.questions_due": "2027-03-10"}, True),
+    ("PRC502", {"tender.questions_due": "2027-03-09"}, False),
+    ("PRC504", {"consultation.responses_due": "2027-01-28"}, True),
+    ("PRC504", {"consultation.responses_due": "2027-01-29"}, False),
+    ("PRC505", {"tender.published": "2027-02-11"}, True),
+    ("PRC505", {"tender.published": "2027-02-12"}, False),
+    ("PRC506", {**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, True),
+    ("PRC506", {**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-05-01"}, False),
+    ("PRC506", {"tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
+    ("PRC507", {"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+                "tender.contract_start": "2027-04-30"}, True),
+    ("PRC507", {"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+                "tender.contract_start": "2027-05-01"}, False),
+    ("PRC507", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000,
+                "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
+    # PRC6xx: award
+    ("PRC601", {"tender.evaluation.price_weight": 60, "tender.evaluation.criteria.0.weight": 20,
+                "tender.evaluation.criteria.1.weight": 20}, True),
+    ("PRC601", {"tender.evaluation.price_weight": 50, "tender.evaluation.criteria.0.weight": 25,
+                "tender.evaluation.criteria.1.weight": 25}, False),
+    ("PRC602", {"tender.evaluation.criteria": [{"name": "Approach", "weight": 70}]}, True),
+    ("PRC602", {}, False),
+    ("PRC603", {"tender.evaluation.price_weight": 20, "tender.evaluation.criteria.0.weight": 76,
+                "tender.evaluation.criteria.1.weight": 4}, True),
+    ("PRC603", {"tender.evaluation.price_weight": 20, "tender.evaluation.criteria.0.weight": 75,
+                "tender.evaluation.criteria.1.weight": 5}, False),
+    ("PRC604", {"tender.evaluation.price_weight": 10, "tender.evaluation.criteria.0.weight": 60}, True),
+    ("PRC604", {"tender.evaluation.price_weight": 20, "tender.evaluation.criteria.0.weight": 50}, False),
+    ("PRC604", {"tender.evaluation.price_weight": 0, "tender.evaluation.criteria.0.weight": 70}, False),
+    ("PRC605", {"tender.evaluation.price_weight": 0, "tender.evaluation.criteria.0.weight": 70,
+                "iteration_budget.payment": "capped_time_and_materials"}, True),
+    ("PRC605", {"tender.evaluation.price_weight": 0, "tender.evaluation.criteria.0.weight": 70}, False),
+]
+
+
+@pytest.mark.parametrize(("code", "changes", "fires"), CASES,
+                         ids=[f"{c}-{'fires' if f else 'silent'}-{i}" for i, (c, _, f) in enumerate(CASES)])
+def test_rule(code: str, changes: dict[str, Any], fires: bool) -> None:
+    assert (code in codes_of(variant(changes))) is fires
+
+
+def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
+    for rule in RULES:
+        outcomes = {fires for code, _, fires in CASES if code == rule.code}
+        assert outcomes == {True, False}, rule.code
+
+
+def test_the_base_problem_only_states_its_procedure() -> None:
+    findings = run_checks(load(BASE))
+    assert [(f.code, f.severity) for f in findings] == [("PRC401", "info")]
+
+
+# --- findings: place, order, strictness, switching off -------------------------------------------
+
+
+def test_a_finding_points_at_the_value_with_its_dotted_path() -> None:
+    text = BASE.replace("    target: 2 weeks\n", "    target: much better\n")
+    (finding,) = [f for f in run_checks(load(text, "housing.yaml")) if f.code == "PRC201"]
+    line = BASE.splitlines().index("    target: 2 weeks") + 1
+    assert (finding.file, finding.line, finding.column) == ("housing.yaml", line, len("    target: ") + 1)
+    assert finding.field == "outcomes[0].target"
+    assert finding.severity == "warning"
+    assert finding.message.startswith("outcomes[0].target ")
+
+
+def test_findings_are_sorted_by_line_column_and_code() -> None:
+    text = variant({"title": "A chatbot for benefit", "iteration_budget.iteration_weeks": 10,
+                    "iteration_budget.option_iterations": 0, "outcomes.0.target": "better"})
+    findings = run_checks(load(text))
+    assert findings == sorted(findings, key=lambda f: (f.file, f.line, f.column, f.code))
+    assert [f.code for f in findings][:2] == ["PRC101", "PRC201"]
+
+
+def test_strict_makes_warnings_errors_with_the_same_code_and_leaves_info() -> None:
+    text = variant({"iteration_budget.iteration_weeks": 10})
+    lenient = {f.code: f.severity for f in run_checks(load(text))}
+    strict = {f.code: f.severity for f in run_checks(load(text), strict=True)}
+    assert lenient == {"PRC301": "warning", "PRC401": "info"}
+    assert strict == {"PRC301": "error", "PRC401": "info"}
+
+
+def test_ignore_switches_a_rule_off_for_that_file_only() -> None:
+    noisy = {"iteration_budget.iteration_weeks": 10}
+    assert "PRC301" in codes_of(variant(noisy))
+    assert codes_of(variant({**noisy, **ignore("PRC301")})) == {"PRC401"}
+
+
+def test_an_ignore_without_a_reason_is_refused_by_the_loader() -> None:
+    text = variant({"checks": {"ignore": [{"code": "PRC301"}]}})
+    with pytest.raises(InputError):
+        load(text)
+
+
+def test_an_unknown_ignore_code_points_at_the_entry() -> None:
+    findings = run_checks(load(variant(ignore("PRC301", "PRC399"))))
+    (unknown,) = [f for f in findings if f.code == "PRC001"]
+    assert unknown.field == "checks.ignore[1].code"
+    assert "PRC399" in unknown.message
+
+
+# --- solution words -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("en", "a new application process", []),
+    ("en", "an app, or apps", ["app", "apps"]),
+    ("en", "uses machine-learning and Machine Learning", ["machine-learning"]),
+    ("nl", "een AI-oplossing met SAP", ["AI", "SAP"]),
+    ("nl", "sap en ai bij de lunch, een apparaat", []),
+    ("en", "Slack, but slack in the process and a user-centric view", ["Slack"]),
+    ("en", "SharePoint or Sharepoint", ["SharePoint"]),
+    ("nl", "met kunstmatige intelligentie en generatieve AI", ["kunstmatige intelligentie", "generatieve AI"]),
+])
+def test_solution_words_match_whole_words_with_their_case_conventions(
+        language: str, text: str, expected: list[str]) -> None:
+    assert vocabulary(language).solutions(text) == expected
+
+
+def test_a_dutch_problem_uses_the_dutch_word_list() -> None:
+    text = variant({"language": "nl", "problem.statement": "We zoeken een toepassing van kunstmatige intelligentie."})
+    (finding,) = [f for f in run_checks(load(text)) if f.code == "PRC101"]
+    assert "'kunstmatige intelligentie'" in finding.message
+
+
+def test_extra_words_extend_the_list_for_statement_and_constraints() -> None:
+    text = variant({"problem.statement": "Our Suites system is slow to decide.",
+                    "problem.constraints": ["Must integrate with Suites."]})
+    assert not codes_of(text) & {"PRC101", "PRC103"}
+    extended = codes_of(text, extra_words={"en": ["Suites"]})
+    assert {"PRC101", "PRC103"} <= extended
+    assert not codes_of(text, extra_words={"nl": ["Suites"]}) & {"PRC101", "PRC103"}
+    assert {"PRC101", "PRC103"} <= codes_of(text, extra_words={"common": ["Suites"]})
+
+
+def test_extra_words_for_an_unknown_language_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown language"):
+        run_checks(load(BASE), extra_words={"de": ["Suites"]})
+
+
+def test_a_words_file_may_be_a_list_or_a_mapping(tmp_path: Path) -> None:
+    listed, mapped, bad = tmp_path / "l.yaml", tmp_path / "m.yaml", tmp_path / "b.yaml"
+    listed.write_text("- Suites\n- iBurgerzaken\n", encoding="utf-8")
+    mapped.write_text("nl: [Suites]\ncommon: [Corsa]\n", encoding="utf-8")
+    bad.write_text("de: [Suites]\n", encoding="utf-8")
+    assert load_extra_words(listed) == {"common": ["Suites", "iBurgerzaken"]}
+    assert load_extra_words(mapped) == {"nl": ["Suites"], "common": ["Corsa"]}
+    with pytest.raises(InputError, match="mapping with keys"):
+        load_extra_words(bad)
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _many_findings() -> list[Finding]:
+    text = variant({"title": "A chatbot", "outcomes.0.target": "better", "buyer.kind": DELETE,
+                    "iteration_budget.iteration_weeks": 10, **ignore("PRC999")})
+    return run_checks(load(text, "a.yaml")) + run_checks(load(BASE, "b.yaml"))
+
+
+def test_json_output_validates_against_the_schema_in_the_repo() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = json.loads(checks.findings_json(_many_findings()))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert {tuple(sorted(item)) for item in document} == {
+        ("code", "column", "field", "file", "line", "message", "severity")}
+    assert len(document) >= 6
+
+
+def test_the_schema_refuses_a_finding_with_an_extra_key() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    item = json.loads(checks.findings_json(_many_findings()[:1]))[0]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate([{**item, "fix": "x"}], schema)
+
+
+def test_human_output_groups_by_file_and_colours_only_when_asked() -> None:
+    findings = _many_findings()
+    plain = checks.format_human(findings, color=False)
+    blocks = plain.split("\n\n")
+    assert blocks[0].splitlines()[0].startswith("a.yaml:")
+    assert all(line.startswith("b.yaml:") for line in blocks[1].splitlines())
+    assert re.fullmatch(r"\d+ errors?, \d+ warnings?, \d+ info in 2 files", blocks[-1])
+    line = re.compile(r"[ab]\.yaml:\d+:\d+: PRC\d{3} (error|warning|info): .+")
+    assert all(line.fullmatch(text) for block in blocks[:-1] for text in block.splitlines())
+    assert "\033[" not in plain
+    assert "\033[" in checks.format_human(findings, color=True)
+    assert checks.format_human([], color=False) == ""
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+
+def test_rules_have_stable_unique_codes_in_their_families() -> None:
+    codes = [r.code for r in RULES]
+    assert codes == sorted(set(codes))
+    assert all(re.fullmatch(r"PRC[0-6]\d\d", c) for c in codes)
+    assert {r.severity for r in RULES} <= {"error", "warning", "info"}
+    assert {c[3] for c in codes} == set("0123456")
+    assert len({r.name for r in RULES}) == len(RULES)
+
+
+def test_every_rule_explains_itself_with_sources() -> None:
+    for rule in checks.list_rules():
+        text = checks.explain(rule.code.lower())
+        assert text.startswith(f"{rule.code} ({rule.severity}) {rule.name}: {rule.title}")
+        assert len(rule.explanation) > 200 and rule.sources
+        assert "{field}" in rule.message
+
+
+def test_explaining_an_unknown_code_suggests_the_nearest() -> None:
+    with pytest.raises(checks.UnknownRuleError, match="did you mean PRC301"):
+        checks.explain("PRC31")
+
+
+def test_the_rule_list_names_every_rule_once() -> None:
+    text = checks.format_rule_list(checks.list_rules())
+    assert [line.split()[0] for line in text.splitlines() if line.startswith("  ")] == [r.code for r in RULES]
+
+
+# --- money, procedure and periods in detail ------------------------------------------------------
+
+
+def _message(code: str, text: str, **options: Any) -> str:
+    (finding,) = [f for f in run_checks(load(text), **options) if f.code == code]
+    return finding.message
+
+
+def test_the_procedure_finding_names_the_threshold_its_source_and_the_dutch_procedure() -> None:
+    message = _message("PRC401", variant({"language": "nl"}))
+    assert "EUR 180,000" in message and "below the EU threshold of EUR 216,000" in message
+    assert "sub-central" in message and "(EU) 2025/2152" in message and "2027-02-15" in message
+    assert "(meervoudig onderhandse procedure), derived from the value" in message
+    above = _message("PRC401", variant({**ABOVE, "buyer.kind": "central"}))
+    assert "at or above the EU threshold of EUR 140,000 for central" in above
+    assert above.endswith("open procedure, derived from the value")
+
+
+def test_a_buyers_own_bands_decide_what_is_too_light() -> None:
+    from procure.legal import Band
+
+    text = variant({"tender.procedure": "single_private"})
+    assert "PRC403" in codes_of(text)
+    generous = [Band("single_private", Decimal(200000)), Band("multiple_private", None)]
+    assert "PRC403" not in codes_of(text, bands=generous)
+    message = _message("PRC403", variant({"tender.procedure": "multiple_private"}),
+                       bands=[Band("single_private", Decimal(20000)), Band("multiple_private", Decimal(100000))])
+    assert "below EUR 100,000" in message and "they give national_open" in message
+
+
+def test_a_restricted_procedure_needs_both_stages_before_the_deadline() -> None:
+    text = variant({**ABOVE, "tender.procedure": "restricted"})
+    message = _message("PRC501", text)
+    assert "needs at least 55" in message
+    assert "30 for requests to participate + 25 for tenders" in message
+    assert "2027-04-11 or later" in message
+
+
+def test_periods_count_calendar_days_of_date_times() -> None:
+    late = {**ABOVE, "tender.submission_deadline": "2027-03-17T09:00", "tender.questions_due": "2027-03-01"}
+    early = {**late, "tender.submission_deadline": "2027-03-16T23:59"}
+    assert "PRC501" not in codes_of(variant(late))
+    assert "PRC501" in codes_of(variant(early))
+
+
+def test_the_standstill_message_gives_the_last_day_and_the_earliest_start() -> None:
+    text = variant({**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"})
+    message = _message("PRC506", text)
+    assert "20 days after the award decision" in message
+    assert "runs until 2027-04-30: start on 2027-05-01 or later" in message
+
+
+def test_money_messages_show_amounts_and_shares() -> None:
+    assert "(56% of the maximum value)" in _message(
+        "PRC303", variant({"iteration_budget.iterations": 5, "iteration_budget.option_iterations": 4}))
+    assert "only 3 of the 4 option iterations" in _message("PRC405", variant({"iteration_budget.ceiling": 150000}))

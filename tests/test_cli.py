@@ -1,0 +1,202 @@
+"""The command line: wiring, exit codes (0 ok, 1 invalid input, 2 usage) and messages.
+
+Logic is tested against the library; these tests check that each command
+reaches it, that every error path ends in a located message, never a
+traceback, and that nothing is written for an invalid input.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from procure import __version__
+from procure.cli import cli
+from tests.conftest import EXAMPLES
+
+MINIMAL = """\
+language: en
+reference: T-1
+title: Faster answers
+buyer:
+  organisation: Test Agency
+  contact:
+    name: A. Tester
+    email: buyer@example.org
+problem:
+  statement: Applicants wait too long.
+  affected_users: [applicants]
+outcomes:
+  - title: Quick decisions
+    indicator: median days to decision
+    baseline: 40 days (2026)
+    target: 10 days
+iteration_budget:
+  iteration_weeks: 4
+  iterations: 3
+  per_iteration: 30000
+"""
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def write(tmp_path: Path, text: str, name: str = "problem.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_version_and_help() -> None:
+    assert __version__ in run("--version").output
+    for command in ([], ["render"], ["check"], ["init"], ["schema"]):
+        result = run(*command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom procure.cli import cli\n"
+        "CliRunner().invoke(cli, ['--help'])\n"
+        "heavy = ('docx', 'jinja2', 'markdown_it', 'yaml', 'babel', 'pydantic', 'lxml')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_render_example_writes_two_documents(example: Path, tmp_path: Path) -> None:
+    result = run("render", str(example), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert len(written) == 2 and all(name.endswith(("-consultation.docx", "-tender.docx")) for name in written)
+    for path in tmp_path.iterdir():
+        assert zipfile.is_zipfile(path)
+    assert "placeholder" not in result.output
+
+
+def test_render_one_document_and_placeholders_reported(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL)
+    result = run("render", str(problem), "-o", str(tmp_path / "out"), "--doc", "tender")
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["T-1-tender.docx"]
+    assert "placeholder(s) to fill in" in result.output
+
+
+def test_render_strict_refuses_placeholders_and_writes_nothing(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL)
+    result = run("render", str(problem), "-o", str(tmp_path / "out"), "--strict")
+    assert result.exit_code == 1
+    assert "still to fill in" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_invalid_input_is_located_and_writes_nothing(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL.replace("iteration_weeks: 4", "iteration_weeks: 20").replace(
+        "title: Faster answers", "titel: Faster answers"))
+    result = run("render", str(problem), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert_no_traceback(result)
+    assert f"{problem}:3:1: titel" in result.output
+    assert "did you mean 'title'" in result.output
+    assert f"{problem}:18:20: iteration_budget.iteration_weeks" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_missing_file_does_not_stop_the_batch(tmp_path: Path) -> None:
+    good = write(tmp_path, MINIMAL)
+    result = run("render", str(tmp_path / "absent.yaml"), str(good), "-o", str(tmp_path / "out"),
+                 "--format", "json")
+    assert result.exit_code == 1
+    records = json.loads(result.stdout)
+    assert [r["ok"] for r in records] == [False, True]
+    assert "absent.yaml" in records[0]["issues"][0]["file"]
+    assert len(records[1]["documents"]) == 2
+    assert all(Path(d["path"]).exists() for d in records[1]["documents"])
+
+
+def test_render_parallel_batch_keeps_order(tmp_path: Path) -> None:
+    files = [write(tmp_path, MINIMAL.replace("T-1", f"T-{i}"), f"p{i}.yaml") for i in range(3)]
+    result = run("render", *map(str, files), "-o", str(tmp_path / "out"), "-j", "2", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["input"] for r in json.loads(result.stdout)] == [str(f) for f in files]
+
+
+def test_render_into_a_file_is_an_error(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL)
+    blocker = write(tmp_path, "not a folder", "blocker")
+    result = run("render", str(problem), "-o", str(blocker))
+    assert result.exit_code in (1, 2)
+    assert_no_traceback(result)
+
+
+def test_reference_doc_that_is_not_a_docx(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL)
+    fake = write(tmp_path, "plain text", "house.docx")
+    result = run("render", str(problem), "-o", str(tmp_path / "out"), "--reference-doc", str(fake))
+    assert result.exit_code == 1
+    assert "house.docx" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_broken_template_override_is_located(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL)
+    override = tmp_path / "tpl" / "en"
+    override.mkdir(parents=True)
+    (override / "tender.md").write_text("# Title\n\n{{ p.no_such_field }}\n", encoding="utf-8")
+    result = run("render", str(problem), "-o", str(tmp_path / "out"), "--templates", str(tmp_path / "tpl"))
+    assert result.exit_code == 1
+    assert "tender.md:3" in result.output
+    assert_no_traceback(result)
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("render").exit_code == 2
+    assert run("render", "x.yaml", "--doc", "brochure").exit_code == 2
+    assert run("nonsense").exit_code == 2
+    assert run("check").exit_code == 2
+    assert run("init", str(tmp_path / "x.yaml"), "--lang", "de").exit_code == 2
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_init_writes_a_starter_that_passes_check(lang: str, tmp_path: Path) -> None:
+    target = tmp_path / "problem.yaml"
+    assert run("init", "--lang", lang, str(target)).exit_code == 0
+    result = run("check", str(target))
+    assert result.exit_code == 0, result.output
+
+
+def test_init_never_overwrites(tmp_path: Path) -> None:
+    target = write(tmp_path, "my own words\n")
+    result = run("init", str(target))
+    assert result.exit_code == 1
+    assert "never overwrites" in result.output
+    assert target.read_text(encoding="utf-8") == "my own words\n"
+
+
+def test_schema_is_json_schema_of_the_problem() -> None:
+    result = run("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert {"language", "reference", "title", "buyer", "problem", "outcomes", "iteration_budget"} <= set(
+        schema["required"]
+    )
+    assert schema["additionalProperties"] is False
+
+
+def test_python_m_procure_runs() -> None:
+    out = subprocess.run([sys.executable, "-m", "procure", "--version"], check=True, capture_output=True, text=True)
+    assert __version__ in out.stdout

@@ -1,0 +1,264 @@
+"""The legal data and the choice of procedure: thresholds by date and buyer kind, bands, limits."""
+
+from __future__ import annotations
+
+import copy
+import typing
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from procure.legal import (
+    Band,
+    consultation_basis,
+    decide_procedure,
+    legal_data,
+    parse_legal_data,
+    prior_involvement_basis,
+    reference_date,
+    standstill_basis,
+)
+from procure.model import Problem, ProcedureCode
+
+BASE: dict[str, Any] = {
+    "language": "nl",
+    "reference": "T-1",
+    "title": "Sneller besluiten",
+    "buyer": {"organisation": "Gemeente", "contact": {"name": "A", "email": "a@example.nl"}},
+    "problem": {"statement": "Wachten.", "affected_users": ["inwoners"]},
+    "outcomes": [{"title": "Snel", "indicator": "doorlooptijd", "baseline": "8 weken", "target": "2 weken"}],
+    "iteration_budget": {"iteration_weeks": 6, "iterations": 2, "per_iteration": 20000},
+}
+
+
+def problem(
+    *,
+    per_iteration: int = 20000,
+    iterations: int = 2,
+    options: int = 0,
+    kind: str | None = None,
+    published: date | None = None,
+    procedure: str | None = None,
+    language: str = "nl",
+    **extra: Any,
+) -> Problem:
+    data = copy.deepcopy(BASE)
+    data["language"] = language
+    data["iteration_budget"].update(per_iteration=per_iteration, iterations=iterations, option_iterations=options)
+    if kind:
+        data["buyer"]["kind"] = kind
+    tender: dict[str, Any] = {}
+    if published:
+        tender["published"] = published
+    if procedure:
+        tender["procedure"] = procedure
+    if tender:
+        data["tender"] = tender
+    data.update(extra)
+    return Problem.model_validate(data)
+
+
+# ---------------------------------------------------------------- thresholds
+
+
+@pytest.mark.parametrize(
+    ("published", "kind", "threshold", "source"),
+    [
+        (date(2023, 6, 1), "central", 140000, "2021/1952"),
+        (date(2023, 6, 1), "sub_central", 215000, "2021/1952"),
+        (date(2024, 1, 1), "central", 143000, "2023/2495"),
+        (date(2025, 12, 31), "sub_central", 221000, "2023/2495"),
+        (date(2026, 1, 1), "central", 140000, "2025/2152"),
+        (date(2027, 12, 31), "sub_central", 216000, "2025/2152"),
+    ],
+)
+def test_thresholds_by_date_and_kind(published: date, kind: str, threshold: int, source: str) -> None:
+    decision = decide_procedure(problem(kind=kind, published=published))
+    assert decision.threshold == Decimal(threshold)
+    assert decision.threshold_kind == kind
+    assert decision.kind_assumed is False
+    assert decision.threshold_source == f"Gedelegeerde Verordening (EU) {source}"
+    assert decision.threshold_valid_from <= published <= decision.threshold_valid_to
+    assert decision.threshold_in_force is True
+
+
+def test_threshold_source_in_english() -> None:
+    decision = decide_procedure(problem(language="en", published=date(2026, 3, 1)))
+    assert decision.threshold_source == "Commission Delegated Regulation (EU) 2025/2152"
+
+
+def test_absent_kind_assumes_the_lower_central_threshold() -> None:
+    decision = decide_procedure(problem(published=date(2026, 3, 1)))
+    assert (decision.threshold_kind, decision.kind_assumed, decision.threshold) == ("central", True, Decimal(140000))
+
+
+def test_dates_outside_every_set_use_the_nearest_set() -> None:
+    later = decide_procedure(problem(published=date(2031, 1, 1)))
+    assert later.threshold_valid_from == date(2026, 1, 1)
+    assert later.threshold_in_force is False
+    earlier = decide_procedure(problem(published=date(2019, 1, 1)))
+    assert earlier.threshold_valid_from == date(2022, 1, 1)
+    assert earlier.threshold_in_force is False
+
+
+def test_works_and_social_services_values_are_kept() -> None:
+    newest = legal_data().newest
+    assert (newest.works, newest.social_services) == (Decimal(5404000), Decimal(750000))
+    previous = legal_data().thresholds_on(date(2025, 6, 1))
+    assert (previous.works, previous.social_services) == (Decimal(5538000), Decimal(750000))
+
+
+# ---------------------------------------------------------------- reference date
+
+
+def test_reference_date_prefers_publication_then_consultation_dates() -> None:
+    consultation = {"questions": ["Q?"], "session": {"when": datetime(2026, 11, 5, 14)}, "responses_due": date(2026, 11, 20)}
+    assert reference_date(problem(published=date(2027, 2, 1), consultation=consultation)) == date(2027, 2, 1)
+    assert reference_date(problem(consultation=consultation)) == date(2026, 11, 20)
+    session_only = {"questions": ["Q?"], "session": {"when": datetime(2026, 11, 5, 14)}}
+    assert reference_date(problem(consultation=session_only)) == date(2026, 11, 5)
+
+
+def test_reference_date_without_dates_is_the_newest_set_not_today() -> None:
+    decision = decide_procedure(problem())
+    assert decision.reference_date == legal_data().newest.valid_from == date(2026, 1, 1)
+
+
+# ---------------------------------------------------------------- auto procedure
+
+
+def test_auto_above_threshold_is_open_and_european() -> None:
+    decision = decide_procedure(problem(per_iteration=80000, published=date(2026, 3, 1)))
+    assert decision.code == "open"
+    assert decision.chosen is False
+    assert decision.european is True
+    assert decision.allowed is True
+    assert decision.name == "openbare procedure"
+    assert decision.legal_basis == "artikel 2.26 Aanbestedingswet 2012"
+    assert decision.min_submission_days == 30  # 35 less 5: submission is electronic
+    assert decision.min_request_days is None
+    assert decision.standstill_days == 20
+    assert decision.announced_on_tenderned is True
+
+
+def test_value_exactly_at_threshold_is_european() -> None:
+    decision = decide_procedure(problem(per_iteration=70000, iterations=2, published=date(2026, 3, 1)))
+    assert decision.maximum_value == decision.threshold == Decimal(140000)
+    assert decision.european is True
+
+
+def test_options_count_towards_the_value() -> None:
+    without = decide_procedure(problem(per_iteration=30000, iterations=2, published=date(2026, 3, 1)))
+    assert (without.code, without.european) == ("multiple_private", False)
+    with_options = decide_procedure(problem(per_iteration=30000, iterations=2, options=3, published=date(2026, 3, 1)))
+    assert with_options.maximum_value == Decimal(150000)
+    assert (with_options.code, with_options.european) == ("open", True)
+
+
+def test_auto_below_threshold_uses_the_default_bands() -> None:
+    small = decide_procedure(problem(per_iteration=20000, iterations=2))
+    assert (small.code, small.european, small.announced_on_tenderned) == ("single_private", False, False)
+    assert small.name == "enkelvoudig onderhandse procedure"
+    assert small.min_submission_days is None
+    middle = decide_procedure(problem(per_iteration=25000, iterations=2))
+    assert middle.code == "multiple_private"  # 50000 is not below 50000
+    assert middle.name == "meervoudig onderhandse procedure"
+
+
+def test_buyer_bands_replace_the_defaults() -> None:
+    policy = [Band("single_private", Decimal(30000)), Band("multiple_private", Decimal(100000))]
+    assert decide_procedure(problem(per_iteration=20000), bands=policy).code == "multiple_private"
+    assert decide_procedure(problem(per_iteration=60000), bands=policy).code == "national_open"
+    national = decide_procedure(problem(per_iteration=60000), bands=policy)
+    assert national.announced_on_tenderned is True
+    assert national.legal_basis == "artikel 1.4 Aanbestedingswet 2012 en het inkoopbeleid van de aanbestedende dienst"
+    up_to_threshold = [Band("national_open", None)]
+    assert decide_procedure(problem(per_iteration=10000), bands=up_to_threshold).code == "national_open"
+
+
+def test_english_names_and_bases() -> None:
+    decision = decide_procedure(problem(per_iteration=80000, language="en"))
+    assert decision.name == "open procedure"
+    assert decision.legal_basis == "Article 27 of Directive 2014/24/EU"
+
+
+# ---------------------------------------------------------------- chosen procedure
+
+
+def test_chosen_below_threshold_procedure_is_not_allowed_above_threshold() -> None:
+    decision = decide_procedure(problem(per_iteration=80000, procedure="multiple_private"))
+    assert (decision.code, decision.chosen, decision.european, decision.allowed) == (
+        "multiple_private",
+        True,
+        True,
+        False,
+    )
+
+
+def test_chosen_european_procedure_is_allowed_below_threshold() -> None:
+    decision = decide_procedure(problem(per_iteration=10000, procedure="restricted"))
+    assert (decision.code, decision.chosen, decision.european, decision.allowed) == ("restricted", True, False, True)
+    assert (decision.min_request_days, decision.min_submission_days) == (30, 25)
+
+
+@pytest.mark.parametrize(
+    ("code", "request_days", "submission_days"),
+    [
+        ("open", None, 30),
+        ("restricted", 30, 25),
+        ("competitive_with_negotiation", 30, 25),
+        ("competitive_dialogue", 30, None),
+        ("innovation_partnership", 30, None),
+        ("national_open", None, None),
+    ],
+)
+def test_minimum_periods_per_procedure(code: str, request_days: int | None, submission_days: int | None) -> None:
+    decision = decide_procedure(problem(per_iteration=80000, procedure=code))
+    assert (decision.min_request_days, decision.min_submission_days) == (request_days, submission_days)
+
+
+def test_innovation_partnership_basis() -> None:
+    decision = decide_procedure(problem(per_iteration=80000, procedure="innovation_partnership"))
+    assert decision.legal_basis == "artikelen 2.31a en 2.31b Aanbestedingswet 2012"
+    assert decision.name == "innovatiepartnerschap"
+
+
+# ---------------------------------------------------------------- other bases and the data file
+
+
+def test_consultation_and_other_bases_are_localised() -> None:
+    assert consultation_basis("nl").startswith("artikel 40 van Richtlijn 2014/24/EU")
+    assert consultation_basis("en").startswith("Article 40 of Directive 2014/24/EU")
+    assert prior_involvement_basis("en").startswith("Article 41 of Directive 2014/24/EU")
+    assert standstill_basis("nl") == "artikel 2.127 Aanbestedingswet 2012"
+
+
+def test_legal_data_is_parsed_once() -> None:
+    assert legal_data() is legal_data()
+
+
+def test_every_procedure_code_of_the_model_has_data() -> None:
+    assert set(typing.get_args(ProcedureCode)) - {"auto"} == set(legal_data().procedures)
+
+
+def _raw() -> dict[str, Any]:
+    import yaml
+    from importlib import resources
+
+    return yaml.safe_load(resources.files("procure").joinpath("data", "legal.yaml").read_text(encoding="utf-8"))
+
+
+def test_overlapping_threshold_periods_are_refused() -> None:
+    raw = _raw()
+    raw["thresholds"][1]["valid_from"] = date(2023, 6, 1)
+    with pytest.raises(ValueError, match="overlap"):
+        parse_legal_data(raw)
+
+
+def test_unknown_band_procedure_is_refused() -> None:
+    raw = _raw()
+    raw["below_threshold"]["bands"][0]["procedure"] = "handshake"
+    with pytest.raises(ValueError, match="unknown procedure"):
+        parse_legal_data(raw)

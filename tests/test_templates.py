@@ -1,0 +1,419 @@
+"""The built-in templates: every section a document must have, placeholders only where input is missing,
+user values that stay text, and Markdown the Word renderer can lay out."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from procure.legal import consultation_basis, decide_procedure
+from procure.loader import load_problem
+from procure.markdown import parse, placeholders, unknown_node_types
+from procure.model import Problem
+from procure.templating import load_strings, render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("nl", "en")
+KINDS = ("tender", "consultation")
+
+MINIMAL: dict[str, Any] = {
+    "reference": "MIN-1",
+    "title": "Sneller duidelijkheid",
+    "buyer": {"organisation": "Gemeente Proefdorp", "contact": {"name": "J. de Vries", "email": "inkoop@example.nl"}},
+    "problem": {"statement": "Aanvragers wachten te lang.\n", "affected_users": ["aanvragers"]},
+    "outcomes": [{"title": "Sneller besluit", "indicator": "doorlooptijd", "baseline": "8 weken", "target": "2 weken"}],
+    "iteration_budget": {"iteration_weeks": 6, "iterations": 2, "per_iteration": 40000},
+}
+
+FULL: dict[str, Any] = {
+    "reference": "ZV-2027-004",
+    "title": "Sneller duidelijkheid over bijstand",
+    "buyer": {
+        "organisation": "Gemeente Zuiderveld",
+        "department": "Werk en Inkomen",
+        "kind": "sub_central",
+        "contact": {"name": "J. de Vries", "email": "inkoop@example.nl", "phone": "+31 30 000 0000"},
+    },
+    "problem": {
+        "statement": "Inwoners wachten acht weken op een besluit.\nZe bellen vaak.\n\nWe weten nog niet wat werkt.\n",
+        "affected_users": ["inwoners die bijstand aanvragen", "consulenten"],
+        "current_situation": "58% van de aanvragen is onvolledig.\n",
+        "evidence": ["Klanttevredenheid 5,4 (2026)"],
+        "constraints": ["Besluiten neemt altijd een consulent."],
+        "out_of_scope": ["De hoogte van de uitkering."],
+    },
+    "outcomes": [
+        {"title": "Besluit binnen twee weken", "indicator": "mediane doorlooptijd", "baseline": "8 weken (2026)",
+         "target": "2 weken", "measured_by": "maandrapportage", "value_area": "time_to_market"},
+        {"title": "Aanvraag in één keer compleet", "indicator": "aandeel volledige aanvragen", "baseline": "42%",
+         "target": "80%", "measured_by": "steekproef", "value_area": "current_value"},
+    ],
+    "iteration_budget": {"currency": "EUR", "iteration_weeks": 6, "iterations": 4, "per_iteration": 45000,
+                         "option_iterations": 6, "ceiling": 450000, "payment": "fixed_per_iteration"},
+    "consultation": {
+        "questions": ["Welke aanpak kiest u in de eerste iteratie?", "Welk bedrag per iteratie is realistisch?"],
+        "session": {"when": "2027-01-15T14:00", "where": "Online"},
+        "responses_due": "2027-01-29",
+        "max_pages": 5,
+    },
+    "tender": {
+        "procedure": "auto", "published": "2027-02-10", "questions_due": "2027-02-20",
+        "submission_deadline": "2027-03-20T12:00", "award_decision": "2027-04-10", "contract_start": "2027-05-01",
+        "evaluation": {"price_weight": 20, "criteria": [
+            {"name": "Aanpak van de eerste iteratie", "weight": 50, "description": "Hoe de inschrijver begint."},
+            {"name": "Samenwerking met gebruikers", "weight": 30, "description": "Hoe gebruikers meedoen."},
+        ]},
+    },
+    "cpv_codes": ["72000000-5"],
+}
+
+#: Every section DOMAIN.md requires, as the level-1 headings of each document, in order.
+H1 = {
+    ("nl", "tender"): [
+        "Inleiding", "Het probleem", "Gebruikers en hun behoeften", "Wat al is gedaan en de huidige fase",
+        "Beoogde uitkomsten", "Scope: productvisie en randvoorwaarden", "Werken in iteraties", "Budget en betaling",
+        "Looptijd", "Kwaliteit en levering", "Intellectueel eigendom, licenties, gegevens en exit",
+        "Toepasselijke voorwaarden", "Procedure en planning", "Inschrijving", "Selectie en gunning",
+        "Hoe de marktconsultatie deze aanbesteding heeft gevormd", "Bijlagen",
+    ],
+    ("en", "tender"): [
+        "Introduction", "The problem", "Users and their needs", "Work done so far and the current phase",
+        "Intended outcomes", "Scope: product vision and boundary conditions", "Working in iterations",
+        "Budget and payment", "Duration", "Quality and delivery", "Intellectual property, licences, data and exit",
+        "Applicable terms and conditions", "Procedure and timetable", "Submission", "Selection and award",
+        "How the market consultation shaped this tender", "Annexes",
+    ],
+    ("nl", "consultation"): [
+        "Doel van deze marktconsultatie", "Het probleem en de beoogde uitkomsten", "Voorlopige opzet van de opdracht",
+        "Vrijblijvende deelname", "Gelijke behandeling", "Vertrouwelijkheid", "Vragen aan de markt",
+        "Wijze van reageren", "Planning", "Bijeenkomst", "Contactpersoon", "Publicatie van de resultaten", "Vervolg",
+    ],
+    ("en", "consultation"): [
+        "Purpose of this market consultation", "The problem and the intended outcomes",
+        "Provisional outline of the contract", "Participation without obligation", "Equal treatment",
+        "Confidentiality", "Questions to the market", "How to respond", "Timeline", "Meeting", "Contact person",
+        "Publication of the results", "Next steps",
+    ],
+}
+
+#: Subsections DOMAIN.md asks for by name (why now, iteration model, timetable, standstill, criteria, ...).
+H2 = {
+    ("nl", "tender"): {"Waarom nu", "Huidige situatie", "Productvisie", "Randvoorwaarden", "Verloop van een iteratie",
+                       "Acceptatie", "Stoppen zonder vergoeding", "Opschalen met opties", "Betaling",
+                       "Intellectueel eigendom en licenties", "Gegevens", "Exit", "Waarom deze procedure", "Planning",
+                       "Vragen en nota van inlichtingen", "Gunningsbeslissing en opschortende termijn",
+                       "Communicatie", "Vertrouwelijkheid", "Uitsluitingsgronden", "Geschiktheid",
+                       "Gunningscriteria", "Beoordeling van de kwaliteit", "Beoordeling van de prijs"},
+    ("en", "tender"): {"Why now", "Current situation", "Product vision", "Boundary conditions",
+                       "The course of an iteration", "Acceptance", "Stopping without compensation",
+                       "Scaling up through options", "Payment", "Intellectual property and licences", "Data", "Exit",
+                       "Why this procedure", "Timetable", "Questions and clarification notices",
+                       "Award decision and standstill period", "Communication", "Confidentiality",
+                       "Grounds for exclusion", "Suitability", "Award criteria", "Assessment of quality",
+                       "Assessment of price"},
+    ("nl", "consultation"): {"Beoogde uitkomsten", "Voorbetrokkenheid"},
+    ("en", "consultation"): {"Intended outcomes", "Prior involvement"},
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def problem(data: dict[str, Any], language: str, **changes: Any) -> Problem:
+    """A Problem from test data in a language; ``changes`` replace top-level blocks (None removes one)."""
+    values = copy.deepcopy(data)
+    values["language"] = language
+    for key, value in changes.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    return Problem.model_validate(values)
+
+
+def context(p: Problem, kind: str, **procedure_changes: Any) -> dict[str, Any]:
+    """What build.py passes to a template; ``procedure_changes`` alter the procedure decision."""
+    decision = decide_procedure(p)
+    if procedure_changes:
+        decision = dataclasses.replace(decision, **procedure_changes)
+    return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": consultation_basis(p.language),
+            "s": load_strings(p.language), "doc_kind": kind}
+
+
+def render(p: Problem, kind: str, **procedure_changes: Any) -> str:
+    return render_markdown(kind, context(p, kind, **procedure_changes))
+
+
+def texts(node) -> str:
+    """The visible text under a node: text and placeholders, line breaks as newlines."""
+    parts = []
+    for child in node.walk():
+        if child.type in ("text", "placeholder"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def headings(markdown: str, level: int) -> list[str]:
+    tag = f"h{level}"
+    return [texts(node) for node in parse(markdown).walk() if node.type == "heading" and node.tag == tag]
+
+
+def plain(markdown: str) -> str:
+    """The visible text of a whole document, paragraphs and cells separated by newlines."""
+    tree = parse(markdown)
+    return "\n".join(texts(node) for node in tree.walk() if node.type == "inline")
+
+
+def shape(markdown: str) -> list[str]:
+    """The structure of a document: node types in order, without the text inside them."""
+    skip = {"text", "softbreak", "hardbreak"}
+    return [node.type for node in parse(markdown).walk() if node.type not in skip]
+
+
+def each_document() -> Iterator[tuple[str, str]]:
+    for language in LANGUAGES:
+        for kind in KINDS:
+            yield language, kind
+
+
+# --------------------------------------------------------------------------- structure
+
+
+@pytest.mark.parametrize(("language", "kind"), list(each_document()))
+@pytest.mark.parametrize("data", [MINIMAL, FULL], ids=["minimal", "full"])
+def test_every_required_section_is_present_and_renderable(language: str, kind: str, data: dict[str, Any]) -> None:
+    markdown = render(problem(data, language), kind)
+    tree = parse(markdown)
+    assert unknown_node_types(tree) == set()
+    assert headings(markdown, 1) == H1[(language, kind)]
+    assert H2[(language, kind)] <= set(headings(markdown, 2))
+    assert "\n\n\n" not in markdown
+
+
+@pytest.mark.parametrize(("language", "kind"), list(each_document()))
+def test_full_problem_renders_without_placeholders(language: str, kind: str) -> None:
+    assert placeholders(parse(render(problem(FULL, language), kind))) == []
+
+
+@pytest.mark.parametrize(("language", "kind"), list(each_document()))
+def test_examples_render_without_placeholders(language: str, kind: str) -> None:
+    examples = [ex for ex in sorted((ROOT / "examples").glob("*.yaml")) if load_problem(ex).problem.language == language]
+    for path in examples:
+        markdown = render(load_problem(path).problem, kind)
+        assert placeholders(parse(markdown)) == [], path.name
+        assert unknown_node_types(parse(markdown)) == set()
+
+
+MINIMAL_GAPS = {
+    ("nl", "tender"): ["problem.evidence", "problem.current_situation", "outcomes.measured_by",
+                       "tender.contract_start", "tender.published", "tender.questions_due",
+                       "tender.submission_deadline", "tender.award_decision", "vul buyer.kind in",
+                       "geen marktconsultatie"],
+    ("en", "tender"): ["problem.evidence", "problem.current_situation", "outcomes.measured_by",
+                       "tender.contract_start", "tender.published", "tender.questions_due",
+                       "tender.submission_deadline", "tender.award_decision", "fill in buyer.kind",
+                       "no market consultation"],
+    ("nl", "consultation"): ["outcomes.measured_by", "consultation.questions", "consultation.responses_due",
+                             "consultation.max_pages"],
+    ("en", "consultation"): ["outcomes.measured_by", "consultation.questions", "consultation.responses_due",
+                             "consultation.max_pages"],
+}
+
+
+@pytest.mark.parametrize(("language", "kind"), list(each_document()))
+def test_minimal_problem_shows_every_missing_item_as_a_placeholder(language: str, kind: str) -> None:
+    found = placeholders(parse(render(problem(MINIMAL, language), kind)))
+    prefix = load_strings(language)["placeholder_prefix"]
+    assert all(gap.startswith(f"[{prefix}: ") and gap.endswith("]") for gap in found)
+    for label in MINIMAL_GAPS[(language, kind)]:
+        assert any(label in gap for gap in found), label
+
+
+# --------------------------------------------------------------------------- user values stay text
+
+ATTACK = "# kop\n1. lijst | cel *nadruk* _x_ <b>vet</b> &amp; {{ p.title }} [[in te vullen: x]] \\ `code`\n\n- tweede | alinea"
+#: Plain text with the same lines and paragraphs as ATTACK, so both render to the same structure.
+PLAIN = "kop\nlijst\n\ntweede alinea"
+#: Fields whose value is a closed vocabulary or a checked format, so they cannot hold free text.
+NOT_FREE_TEXT = {"language", "reference", "email", "kind", "value_area", "currency", "payment", "procedure", "when",
+                 "responses_due", "published", "questions_due", "submission_deadline", "award_decision",
+                 "contract_start"}
+
+
+def _replaced(value: Any, text: str, key: str | None = None) -> Any:
+    """The test data with every free-text string replaced by ``text``."""
+    if isinstance(value, dict):
+        return {k: _replaced(v, text, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return value if key == "cpv_codes" else [_replaced(v, text, key) for v in value]
+    if isinstance(value, str) and key not in NOT_FREE_TEXT:
+        return text
+    return value
+
+
+@pytest.mark.parametrize(("language", "kind"), list(each_document()))
+def test_markdown_in_user_values_never_becomes_structure(language: str, kind: str) -> None:
+    reference = render(problem(_replaced(FULL, PLAIN), language), kind)
+    attacked = render(problem(_replaced(FULL, ATTACK), language), kind)
+    assert shape(attacked) == shape(reference)
+    assert placeholders(parse(attacked)) == []
+    text = plain(attacked)
+    line = "1. lijst | cel *nadruk* _x_ <b>vet</b> &amp; {{ p.title }} [[in te vullen: x]] \\ `code`"
+    assert f"# kop\n{line}\n\n- tweede | alinea" in text  # a value printed as it is: line breaks kept
+    assert f"# kop {line} - tweede | alinea" in text  # a table cell: the value's lines joined by spaces
+
+
+# --------------------------------------------------------------------------- content that depends on the input
+
+
+def test_terms_follow_the_kind_of_buyer() -> None:
+    central = FULL["buyer"] | {"kind": "central"}
+    assert "ARBIT-2022" in plain(render(problem(FULL, "nl", buyer=central), "tender"))
+    assert "GIBIT" in plain(render(problem(FULL, "nl"), "tender"))
+    assert "ARBIT-2022" in plain(render(problem(FULL, "en", buyer=central), "tender"))
+    assert "GIBIT" in plain(render(problem(FULL, "en"), "tender"))
+    unknown = {k: v for k, v in FULL["buyer"].items() if k != "kind"}
+    gaps = placeholders(parse(render(problem(FULL, "nl", buyer=unknown), "tender")))
+    assert any("ARBIT-2022" in gap and "GIBIT" in gap for gap in gaps)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_unknown_buyer_kind_says_the_central_threshold_was_applied(language: str) -> None:
+    unknown = {k: v for k, v in FULL["buyer"].items() if k != "kind"}
+    p = problem(FULL, language, buyer=unknown)
+    assert decide_procedure(p).kind_assumed
+    text = plain(render(p, "tender"))
+    phrase = {"nl": "drempelwaarde voor centrale overheidsinstanties toegepast",
+              "en": "threshold for central government authorities has therefore been applied"}[language]
+    assert phrase in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tender_states_the_procedure_and_its_facts(language: str) -> None:
+    p = problem(FULL, language)
+    decision = decide_procedure(p)
+    text = plain(render(p, "tender"))
+    assert decision.name in text
+    assert decision.legal_basis in text
+    assert decision.threshold_source in text
+    assert str(decision.standstill_days) in text
+    assert ("TenderNed" in text) == decision.announced_on_tenderned
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_european_procedure_asks_for_the_espd_and_states_minimum_periods(language: str) -> None:
+    p = problem(FULL, language)
+    text = plain(render(p, "tender", european=True, announced_on_tenderned=True, min_submission_days=30,
+                        code="open", min_request_days=None))
+    assert "UEA" in text
+    assert "30" in text
+    national = plain(render(p, "tender", european=False, code="multiple_private", announced_on_tenderned=False,
+                            min_submission_days=None, min_request_days=None))
+    assert "Uniform Europees Aanbestedingsdocument" not in national and "ESPD" not in national
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("code", ["restricted", "competitive_dialogue", "competitive_with_negotiation",
+                                  "innovation_partnership"])
+def test_two_stage_procedures_render(language: str, code: str) -> None:
+    markdown = render(problem(FULL, language), "tender", code=code, european=True, min_request_days=30,
+                      min_submission_days=25, announced_on_tenderned=True, chosen=True)
+    assert unknown_node_types(parse(markdown)) == set()
+    assert headings(markdown, 1) == H1[(language, "tender")]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_procedure_not_allowed_for_the_value_is_a_placeholder(language: str) -> None:
+    gaps = placeholders(parse(render(problem(FULL, language), "tender", allowed=False)))
+    assert any("tender.procedure" in gap for gap in gaps)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_missing_evaluation_uses_the_documented_default(language: str) -> None:
+    tender = {k: v for k, v in FULL["tender"].items() if k != "evaluation"}
+    markdown = render(problem(FULL, language, tender=tender), "tender")
+    assert placeholders(parse(markdown)) == []
+    default = load_strings(language)["default_evaluation"]
+    text = plain(markdown)
+    assert f"{default['price_weight']}%" in text
+    for criterion in default["criteria"]:
+        assert criterion["name"] in text
+        assert criterion["description"] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_award_table_lists_the_users_criteria_and_weights(language: str) -> None:
+    markdown = render(problem(FULL, language), "tender")
+    rows = [[texts(cell) for cell in tr.children] for tr in parse(markdown).walk() if tr.type == "tr"]
+    assert ["Aanpak van de eerste iteratie", "50%", "Hoe de inschrijver begint."] in rows
+    assert ["Samenwerking met gebruikers", "30%", "Hoe gebruikers meedoen."] in rows
+    assert any(row[1:2] == ["20%"] for row in rows)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_price_weight_zero_competes_on_quality_alone(language: str) -> None:
+    evaluation = {"price_weight": 0, "criteria": [{"name": "Aanpak", "weight": 100, "description": "Hoe."}]}
+    tender = FULL["tender"] | {"evaluation": evaluation}
+    text = plain(render(problem(FULL, language, tender=tender), "tender"))
+    assert {"nl": "alleen op kwaliteit", "en": "on quality alone"}[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_budget_table_and_payment_follow_the_iteration_budget(language: str) -> None:
+    budget = FULL["iteration_budget"] | {"payment": "capped_time_and_materials", "option_iterations": 0,
+                                         "ceiling": None}
+    budget = {k: v for k, v in budget.items() if v is not None}
+    markdown = render(problem(FULL, language, iteration_budget=budget), "tender")
+    text = plain(markdown)
+    money = {"nl": ["€\xa045.000", "€\xa0180.000"], "en": ["€45,000", "€180,000"]}[language]
+    assert all(amount in text for amount in money)
+    assert load_strings(language)["payment"]["capped_time_and_materials"] in text
+    assert {"nl": "6 weken", "en": "6 weeks"}[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_consultation_questions_are_the_users_numbered_list(language: str) -> None:
+    markdown = render(problem(FULL, language), "consultation")
+    lists = [node for node in parse(markdown).walk() if node.type == "ordered_list"]
+    questions = [[texts(item) for item in ordered.children] for ordered in lists]
+    assert FULL["consultation"]["questions"] in questions
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_consultation_states_basis_limits_and_session(language: str) -> None:
+    p = problem(FULL, language)
+    text = plain(render(p, "consultation"))
+    assert consultation_basis(language) in text
+    assert {"nl": "5 pagina's", "en": "5 pages"}[language] in text
+    assert {"nl": "15 januari 2027, 14:00", "en": "15 January 2027, 14:00"}[language] in text
+    assert "Online" in text
+    assert {"nl": "Artikel 41", "en": "Article 41"}[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_session_without_a_place_asks_for_one(language: str) -> None:
+    consultation = FULL["consultation"] | {"session": {"when": "2027-01-15T14:00"}}
+    gaps = placeholders(parse(render(problem(FULL, language, consultation=consultation), "consultation")))
+    assert len(gaps) == 1 and "consultation.session.where" in gaps[0]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_consultation_without_session_is_held_in_writing(language: str) -> None:
+    consultation = {k: v for k, v in FULL["consultation"].items() if k != "session"}
+    markdown = render(problem(FULL, language, consultation=consultation), "consultation")
+    assert placeholders(parse(markdown)) == []
+    assert headings(markdown, 1) == H1[(language, "consultation")]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_threshold_not_in_force_on_the_reference_date_is_a_placeholder(language: str) -> None:
+    gaps = placeholders(parse(render(problem(FULL, language), "tender", threshold_in_force=False)))
+    assert len(gaps) == 1
+    assert {"nl": "datum van publicatie", "en": "date of publication"}[language] in gaps[0]
