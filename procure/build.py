@@ -19,6 +19,7 @@ from procure.errors import Issue, Location, ProcureError
 if TYPE_CHECKING:
     from procure.docx_render import DocMeta
     from procure.loader import Loaded
+    from procure.styles import HouseStyle
 
 KINDS = ("consultation", "tender")
 
@@ -155,15 +156,25 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
     return tuple(rows)
 
 
+def style_for(reference_doc: Path | None) -> HouseStyle:
+    """The built-in house style, or the one of an organisation's reference .docx (both cached)."""
+    from procure.styles import house_style, reference_style
+
+    return reference_style(reference_doc) if reference_doc is not None else house_style()
+
+
 def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered:
-    """Render one document to .docx bytes in memory."""
-    from procure.docx_render import build_docx
+    """Render one document to .docx bytes in memory; the Markdown is parsed once."""
+    from procure.docx_render import render_document
     from procure.markdown import parse, placeholders
+    from procure.package import docx_bytes
 
     markdown = render_markdown(loaded, kind, options.templates_dir)
-    gaps = tuple(placeholders(parse(markdown)))
-    data = build_docx(markdown, doc_meta(loaded, kind, options.templates_dir), options.reference_doc)
-    return Rendered(kind=kind, markdown=markdown, placeholders=gaps, data=data)
+    tree = parse(markdown)
+    meta = doc_meta(loaded, kind, options.templates_dir)
+    document = render_document(tree, meta, style_for(options.reference_doc))
+    return Rendered(kind=kind, markdown=markdown, placeholders=tuple(placeholders(tree)),
+                    data=docx_bytes(document, meta))
 
 
 def output_path(out_dir: Path, reference: str, kind: str) -> Path:

@@ -27,7 +27,7 @@ from lxml import etree
 from procure import docx_oxml as ox
 from procure.errors import RenderError
 from procure.package import docx_bytes, pinned_datetime, utc_naive
-from procure.styles import HouseStyle, house_style, reference_style
+from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, reference_style
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -117,7 +117,7 @@ def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | Non
 
     style = style or house_style()
     document = Document(BytesIO(style.template))
-    DocxRenderer(document, style, meta).render_document(tree)
+    DocxRenderer(document, style, meta).lay_out(tree)
     return document
 
 
@@ -134,7 +134,7 @@ class DocxRenderer:
         self.document = document
         self.style = style
         self.meta = meta
-        self._ids = {name: ox.attr(style.id(name)) for name in _ROLES}
+        self._ids = {name: ox.attr(style.id(name)) for name in REQUIRED_STYLES}
         self._out: list[str] = []
         self._buffer: list[str] = []
         self._buffer_style: str | None = None
@@ -150,8 +150,10 @@ class DocxRenderer:
 
     # --- the document as a whole ------------------------------------------------------
 
-    def render_document(self, tree: SyntaxTreeNode) -> None:
+    def lay_out(self, tree: SyntaxTreeNode) -> None:
         """Title page, table of contents, body, header and footer, properties, language."""
+        if self.meta.language not in LANGUAGE_TAGS:
+            raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
         self.render(tree)
         content = self._cover() + self._toc() + self._out
         body = self.document.part.element.body
@@ -227,20 +229,22 @@ class DocxRenderer:
             ox.append_num(numbering, num_id, self.style.number_abstract_id, {ilvl: start})
 
     def _set_language(self) -> None:
-        tag = LANGUAGE_TAGS.get(self.meta.language)
-        if tag is None:
-            raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
+        tag = LANGUAGE_TAGS[self.meta.language]
         ox.set_default_language(self.document.styles.element, tag)
         ox.set_theme_font_lang(self.document.settings.element, tag)
 
     def _set_properties(self) -> None:
-        """Core properties: fixed, from the metadata only (nothing from the clock or python-docx)."""
+        """Core properties: fixed, from the metadata only (nothing from the clock or python-docx).
+
+        Text properties are cut to 255 characters, the most python-docx (and the
+        Office schema's practice) allows, rather than fail on a long title.
+        """
         props, meta = self.document.core_properties, self.meta
-        props.title = ox.clean_text(meta.title)
-        props.subject = ox.clean_text(meta.subject)
-        props.author = ox.clean_text(meta.creator)
-        props.last_modified_by = ox.clean_text(meta.creator)
-        props.keywords = ox.clean_text(meta.keywords)
+        props.title = _core_text(meta.title)
+        props.subject = _core_text(meta.subject)
+        props.author = _core_text(meta.creator)
+        props.last_modified_by = _core_text(meta.creator)
+        props.keywords = _core_text(meta.keywords)
         props.language = LANGUAGE_TAGS[meta.language]
         props.created = props.modified = utc_naive(meta.created)
         props.revision = 1
@@ -513,16 +517,13 @@ class DocxRenderer:
             self._stack.pop()
 
 
-_ROLES = (
-    "Normal", "Body Text", "Title", "Subtitle", "Cover Label", "Cover Value",
-    "heading 1", "heading 2", "heading 3", "TOC Heading", "toc 1", "toc 2", "toc 3",
-    "List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2",
-    "List Number 3", "List Continue", "List Continue 2", "List Continue 3", "Quote",
-    "Table Text", "Table Heading", "header", "footer", "Strong", "Emphasis",
-    "Strong Emphasis", "Hyperlink", "Placeholder", "Table Grid", "Cover Table",
-)
 _BLOCK_TYPES = frozenset({"heading", "paragraph", "bullet_list", "ordered_list", "list_item",
                           "table", "tr", "hr", "blockquote", "fence", "code_block", "html_block"})
+
+
+def _core_text(value: str) -> str:
+    """A core-property value: clean, at most 255 characters."""
+    return ox.clean_text(value)[:255]
 
 
 def _node_type(node: SyntaxTreeNode) -> str:

@@ -262,6 +262,8 @@ class _Builder:
         return self._top_level()
 
     def _top_level(self) -> dict[str, Any]:
+        if self.result is None and () in self.refused:
+            return {}  # the whole document was refused (a tag); that error says it all
         if self.result is None:
             raise _Fatal(Issue(Location(self.filename, 1, 1), _EMPTY_MESSAGE))
         if not isinstance(self.result, dict):
@@ -599,7 +601,8 @@ def _message(error: dict[str, Any], loc: Path_) -> str:
     if kind == "literal_error":
         return _choice_message(value, ctx.get("expected", ""))
     if kind == "list_type":
-        return "must be a list: write each item on its own line, starting with '- '"
+        start = "is empty;" if value is None else "must be a list;"
+        return f"{start} write each item on its own line, starting with '- '"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _mapping_expected(value, loc)
     if kind == "too_short":
@@ -608,6 +611,8 @@ def _message(error: dict[str, Any], loc: Path_) -> str:
 
 
 def _text_expected(value: Any) -> str:
+    if value is None:
+        return "is empty; write a value here"
     if isinstance(value, (dict, list)):
         return "must be text, not a list or mapping"
     shown = _yaml_text(value)
@@ -628,7 +633,7 @@ def _yaml_text(value: Any) -> str:
 def _choice_message(value: Any, expected: str) -> str:
     choices = re.findall(r"'([^']*)'", expected)
     message = f"must be one of: {', '.join(choices)}"
-    close = difflib.get_close_matches(_yaml_text(value), choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(_yaml_text(value).lower(), choices, n=1, cutoff=0.6)
     return f"{message}; did you mean '{close[0]}'?" if close else message
 
 

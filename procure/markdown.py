@@ -72,6 +72,8 @@ def parser() -> MarkdownIt:
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
+    # A reference definition ("[x]: url") prints nothing; off, it stays visible text rather than vanishing.
+    md.disable("reference")
     md.inline.ruler.before("link", "placeholder", _placeholder_rule)
     return md
 

@@ -117,6 +117,7 @@ CASES = [
     # PRC0xx: the ignore list itself
     ("PRC001", ignore("PRC999"), True),
     ("PRC001", {**ignore("PRC301"), "iteration_budget.iteration_weeks": 10}, False),
+    ("PRC001", ignore("PRC020"), True),
     ("PRC002", ignore("PRC301"), True),
     ("PRC002", {**ignore("PRC301"), "iteration_budget.iteration_weeks": 10}, False),
     # PRC1xx: problem, not solution
@@ -175,18 +176,22 @@ CASES = [
     ("PRC501", {"tender.submission_deadline": "2027-03-16"}, False),
     ("PRC502", {"tender.questions_due": "2027-03-10"}, True),
     ("PRC502", {"tender.questions_due": "2027-03-09"}, False),
-    ("PRC504", {"consultation.responses_due": "2027-01-28"}, True),
-    ("PRC504", {"consultation.responses_due": "2027-01-29"}, False),
-    ("PRC505", {"tender.published": "2027-02-11"}, True),
-    ("PRC505", {"tender.published": "2027-02-12"}, False),
-    ("PRC506", {**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, True),
-    ("PRC506", {**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-05-01"}, False),
-    ("PRC506", {"tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
-    ("PRC507", {"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+    ("PRC503", {"consultation.responses_due": "2027-01-28"}, True),
+    ("PRC503", {"consultation.responses_due": "2027-01-29"}, False),
+    ("PRC504", {"tender.published": "2027-02-11"}, True),
+    ("PRC504", {"tender.published": "2027-02-12"}, False),
+    ("PRC505", {**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, True),
+    ("PRC505", {**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-05-01"}, False),
+    ("PRC505", {"tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
+    ("PRC506", {"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
                 "tender.contract_start": "2027-04-30"}, True),
-    ("PRC507", {"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+    ("PRC506", {"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
                 "tender.contract_start": "2027-05-01"}, False),
-    ("PRC507", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000,
+    ("PRC506", {**ABOVE, "tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+                "tender.contract_start": "2027-04-30"}, False),
+    ("PRC505", {**ABOVE, "tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+                "tender.contract_start": "2027-04-30"}, True),
+    ("PRC506", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000,
                 "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
     # PRC6xx: award
     ("PRC601", {"tender.evaluation.price_weight": 60, "tender.evaluation.criteria.0.weight": 20,
@@ -215,7 +220,7 @@ def test_rule(code: str, changes: dict[str, Any], fires: bool) -> None:
 
 
 def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
-    for rule in RULES:
+    for rule in (r for r in RULES if not r.external):
         outcomes = {fires for code, _, fires in CASES if code == rule.code}
         assert outcomes == {True, False}, rule.code
 
@@ -336,7 +341,8 @@ def test_json_output_validates_against_the_schema_in_the_repo() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
-    document = json.loads(checks.findings_json(_many_findings()))
+    whole_file = Finding("c.yaml", 1, 1, "", "PRC010", "error", "not YAML: a tab at line 1, column 1")
+    document = json.loads(checks.findings_json([*_many_findings(), whole_file]))
     jsonschema.Draft202012Validator(schema).validate(document)
     assert {tuple(sorted(item)) for item in document} == {
         ("code", "column", "field", "file", "line", "message", "severity")}
@@ -442,7 +448,7 @@ def test_periods_count_calendar_days_of_date_times() -> None:
 
 def test_the_standstill_message_gives_the_last_day_and_the_earliest_start() -> None:
     text = variant({**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"})
-    message = _message("PRC506", text)
+    message = _message("PRC505", text)
     assert "20 days after the award decision" in message
     assert "runs until 2027-04-30: start on 2027-05-01 or later" in message
 
@@ -451,3 +457,12 @@ def test_money_messages_show_amounts_and_shares() -> None:
     assert "(56% of the maximum value)" in _message(
         "PRC303", variant({"iteration_budget.iterations": 5, "iteration_budget.option_iterations": 4}))
     assert "only 3 of the 4 option iterations" in _message("PRC405", variant({"iteration_budget.ceiling": 150000}))
+
+
+def test_codes_reported_outside_the_linter_are_listed_and_explained_but_never_run() -> None:
+    external = [r for r in RULES if r.external]
+    assert [r.code for r in external] == ["PRC010", "PRC011", "PRC020"]
+    assert "PRC020 info    placeholder" in checks.format_rule_list(checks.list_rules())
+    assert "placeholder" in checks.explain("PRC020")
+    text = variant({"outcomes.0.target": "better", "iteration_budget.option_iterations": 0})
+    assert not {f.code for f in run_checks(load(text))} & {r.code for r in external}

@@ -114,7 +114,8 @@ def test_works_and_social_services_values_are_kept() -> None:
 
 
 def test_reference_date_prefers_publication_then_consultation_dates() -> None:
-    consultation = {"questions": ["Q?"], "session": {"when": datetime(2026, 11, 5, 14)}, "responses_due": date(2026, 11, 20)}
+    session = {"when": datetime(2026, 11, 5, 14)}
+    consultation = {"questions": ["Q?"], "session": session, "responses_due": date(2026, 11, 20)}
     assert reference_date(problem(published=date(2027, 2, 1), consultation=consultation)) == date(2027, 2, 1)
     assert reference_date(problem(consultation=consultation)) == date(2026, 11, 20)
     session_only = {"questions": ["Q?"], "session": {"when": datetime(2026, 11, 5, 14)}}

@@ -11,12 +11,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import json
+
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procure import loader
 from procure.errors import InputError, Issue, Location
 from procure.loader import Loaded, SourceMap, load_problem, load_problem_text
+from procure.model import FORBIDDEN_CHARS
 
 MINIMAL = """\
 language: en
@@ -198,7 +203,8 @@ def test_rule1_whitespace_only_text_is_empty(tmp_path: Path) -> None:
 
 
 def test_rule1_at_least_one_item(tmp_path: Path) -> None:
-    name, issue = only_issue(tmp_path, MINIMAL.replace("  affected_users:\n    - residents\n", "  affected_users: []\n"))
+    text = MINIMAL.replace("  affected_users:\n    - residents\n", "  affected_users: []\n")
+    name, issue = only_issue(tmp_path, text)
     assert issue.location == at(name, 11, 3, "problem.affected_users")
     assert issue.message == "needs at least 1 item; add one"
 
@@ -285,7 +291,8 @@ def test_rule5_timetable_in_order_loads(tmp_path: Path) -> None:
 
 
 def test_rule5_tender_date_out_of_order(tmp_path: Path) -> None:
-    name, issue = only_issue(tmp_path, MINIMAL + TIMETABLE.replace("questions_due: 2027-02-20", "questions_due: 2027-02-01"))
+    text = MINIMAL + TIMETABLE.replace("questions_due: 2027-02-20", "questions_due: 2027-02-01")
+    name, issue = only_issue(tmp_path, text)
     assert issue.location == at(name, 29, 18, "tender.questions_due")
     assert issue.message == (
         f"must be after tender.published (2027-02-10); dates run in this order: {DATE_ORDER}; "
@@ -294,13 +301,15 @@ def test_rule5_tender_date_out_of_order(tmp_path: Path) -> None:
 
 
 def test_rule5_equal_dates_are_not_in_order(tmp_path: Path) -> None:
-    name, issue = only_issue(tmp_path, MINIMAL + TIMETABLE.replace("contract_start: 2027-05-01", "contract_start: 2027-04-10"))
+    text = MINIMAL + TIMETABLE.replace("contract_start: 2027-05-01", "contract_start: 2027-04-10")
+    name, issue = only_issue(tmp_path, text)
     assert issue.location == at(name, 32, 19, "tender.contract_start")
     assert issue.message.startswith("must be after tender.award_decision (2027-04-10);")
 
 
 def test_rule5_responses_due_before_tender(tmp_path: Path) -> None:
-    name, issue = only_issue(tmp_path, MINIMAL + TIMETABLE.replace("responses_due: 2027-01-29", "responses_due: 2027-02-15"))
+    text = MINIMAL + TIMETABLE.replace("responses_due: 2027-01-29", "responses_due: 2027-02-15")
+    name, issue = only_issue(tmp_path, text)
     assert issue.location == at(name, 28, 14, "tender.published")
     assert issue.message.startswith("must be after consultation.responses_due (2027-02-15);")
 
@@ -362,6 +371,27 @@ def test_rule7_control_characters_removed_with_a_warning(tmp_path: Path) -> None
     ]
 
 
+# Raw NEL and the Unicode line separators are YAML line breaks, folded inside quotes: left out.
+_ANY_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x85\u2028\u2029", blacklist_categories=("Cs",)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_TEXT)
+def test_rule7_any_text_loads_or_fails_cleanly(text: str) -> None:
+    """Whatever a title holds, the loader returns it cleaned or raises InputError; never anything else."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    expected = FORBIDDEN_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    source = MINIMAL.replace("title: Faster decisions", f"title: {quoted}")
+    try:
+        loaded = load_problem_text(source, "any.yaml")
+    except InputError as error:
+        assert expected == ""
+        assert [i.location.field for i in error.issues] == ["title"]
+        return
+    assert loaded.problem.title == expected
+    assert bool(loaded.warnings) is bool(FORBIDDEN_CHARS.search(text))
+
+
 def test_rule7_control_characters_in_a_comment_are_ignored(tmp_path: Path) -> None:
     assert load(tmp_path, "# note\x0c\n" + MINIMAL).warnings == []
 
@@ -395,6 +425,21 @@ def test_mistyped_choice_suggests_nearest(tmp_path: Path) -> None:
     name, issue = only_issue(tmp_path, text)
     assert issue.location == at(name, 6, 9, "buyer.kind")
     assert issue.message == "must be one of: central, sub_central; did you mean 'sub_central'?"
+
+
+def test_choice_in_the_wrong_case_suggests_the_right_one(tmp_path: Path) -> None:
+    name, issue = only_issue(tmp_path, MINIMAL.replace("language: en", "language: EN"))
+    assert issue.location == at(name, 1, 11, "language")
+    assert issue.message == "must be one of: nl, en; did you mean 'en'?"
+
+
+def test_empty_list_and_empty_item(tmp_path: Path) -> None:
+    name, issue = only_issue(tmp_path, MINIMAL.replace("    - residents\n", ""))
+    assert issue.location == at(name, 11, 3, "problem.affected_users")
+    assert issue.message == "is empty; write each item on its own line, starting with '- '"
+    name, issue = only_issue(tmp_path, MINIMAL.replace("    - residents\n", "    -\n"))
+    assert issue.location.field == "problem.affected_users[0]"
+    assert issue.message == "is empty; write a value here"
 
 
 def test_duplicate_key(tmp_path: Path) -> None:
@@ -463,6 +508,26 @@ def test_other_non_standard_tags_are_refused(tmp_path: Path, tagged: str) -> Non
     name, issue = only_issue(tmp_path, MINIMAL.replace("title: Faster decisions", f"title: {tagged}"))
     assert issue.location == at(name, 3, 8, "title")
     assert issue.message.startswith("the tag ") and issue.message.endswith("; remove the tag")
+
+
+def test_tag_on_a_mapping_is_refused_once(tmp_path: Path) -> None:
+    text = MINIMAL.replace("buyer:\n", "buyer: !!python/object:procure.model.Buyer\n")
+    name, issue = only_issue(tmp_path, text)
+    assert issue.location == at(name, 4, 8, "buyer")
+    assert issue.message.startswith("the tag !!python/object:procure.model.Buyer is not allowed:")
+
+
+def test_tag_on_the_whole_document_is_refused(tmp_path: Path) -> None:
+    name, issue = only_issue(tmp_path, "!!python/object/new:os.system [echo]\n")
+    assert issue.location == at(name, 1, 1, None)
+    assert issue.message.startswith("the tag !!python/object/new:os.system is not allowed:")
+
+
+def test_tag_on_a_key_is_refused(tmp_path: Path) -> None:
+    text = MINIMAL.replace("title: Faster", "!!python/name:os.system title: Faster")
+    name, issue = only_issue(tmp_path, text)
+    assert issue.location == at(name, 3, 1, "title")
+    assert issue.message.startswith("the tag !!python/name:os.system is not allowed:")
 
 
 BILLION_LAUGHS = "\n".join(

@@ -79,7 +79,8 @@ def test_rule3_message_states_the_sum() -> None:
     assert errors(with_(budget={"ceiling": 100000})) == [
         (
             ("iteration_budget", "ceiling"),
-            "must be at least 3 * 45000 = 135000 (iterations * per_iteration); raise the ceiling or lower per_iteration",
+            "must be at least 3 * 45000 = 135000 (iterations * per_iteration); "
+            "raise the ceiling or lower per_iteration",
         )
     ]
 
@@ -125,7 +126,8 @@ def test_rule4_criterion_weight_range() -> None:
 
 
 def test_rule5_violation_across_blocks_is_unpacked_by_rule_violations() -> None:
-    data = with_(consultation={"questions": ["Q?"], "responses_due": date(2027, 3, 1)}, tender={"published": date(2027, 2, 1)})
+    consultation = {"questions": ["Q?"], "responses_due": date(2027, 3, 1)}
+    data = with_(consultation=consultation, tender={"published": date(2027, 2, 1)})
     with pytest.raises(ValidationError) as caught:
         Problem.model_validate(data)
     [error] = caught.value.errors()
@@ -178,7 +180,8 @@ def test_forbidden_chars_are_exactly_what_xml_and_yaml_refuse() -> None:
 
 
 def test_text_is_stripped_and_line_endings_normalised() -> None:
-    problem = Problem.model_validate(with_(title="  Fast \r\n", problem={"statement": "a\r\nb\rc\n", "affected_users": ["x"]}))
+    block = {"statement": "a\r\nb\rc\n", "affected_users": ["x"]}
+    problem = Problem.model_validate(with_(title="  Fast \r\n", problem=block))
     assert problem.title == "Fast"
     assert problem.problem.statement == "a\nb\nc"
 
@@ -217,7 +220,8 @@ def test_invalid_emails(email: str) -> None:
 
 
 def test_cpv_code_format() -> None:
-    assert Problem.model_validate(with_(cpv_codes=["72000000-5", "48000000-8"])).cpv_codes == ["72000000-5", "48000000-8"]
+    codes = ["72000000-5", "48000000-8"]
+    assert Problem.model_validate(with_(cpv_codes=codes)).cpv_codes == codes
     found = errors(with_(cpv_codes=["72000000-5", "72000000", "7200000-5"]))
     assert [loc for loc, _ in found] == [("cpv_codes", 1), ("cpv_codes", 2)]
     assert found[0][1].startswith("'72000000' is not a CPV code;")
@@ -232,7 +236,12 @@ def test_currency_code() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(45000, Decimal("45000")), (Decimal("45000.50"), Decimal("45000.50")), ("45000.5", Decimal("45000.5")), (0.5, Decimal("0.5"))],
+    [
+        (45000, Decimal("45000")),
+        (Decimal("45000.50"), Decimal("45000.50")),
+        ("45000.5", Decimal("45000.5")),
+        (0.5, Decimal("0.5")),
+    ],
 )
 def test_amounts_accepted(value: Any, expected: Decimal) -> None:
     budget = IterationBudget.model_validate({"iteration_weeks": 2, "iterations": 1, "per_iteration": value})
@@ -244,8 +253,15 @@ def test_amounts_accepted(value: Any, expected: Decimal) -> None:
     [
         (0, "must be more than 0; 0 is not"),
         (-5, "must be more than 0; -5 is not"),
-        (Decimal("45.000"), "45.000 has more than two decimals; write the amount without thousands separators, like 45000 or 45000.50"),
-        ("€ 45.000", "must be a plain number, like 45000 (no currency sign, no thousands separators); '€ 45.000' is not"),
+        (
+            Decimal("45.000"),
+            "45.000 has more than two decimals; write the amount without thousands separators, "
+            "like 45000 or 45000.50",
+        ),
+        (
+            "€ 45.000",
+            "must be a plain number, like 45000 (no currency sign, no thousands separators); '€ 45.000' is not",
+        ),
         (True, "must be an amount, like 45000; true/false is not"),
         (float("inf"), "must be a finite amount, like 45000"),
     ],
@@ -307,4 +323,5 @@ def test_checks_extension() -> None:
 
 def test_json_schema_can_be_generated() -> None:
     schema = Problem.model_json_schema()
-    assert set(schema["required"]) == {"language", "reference", "title", "buyer", "problem", "outcomes", "iteration_budget"}
+    required = {"language", "reference", "title", "buyer", "problem", "outcomes", "iteration_budget"}
+    assert set(schema["required"]) == required

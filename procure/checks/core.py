@@ -87,8 +87,14 @@ class Rule:
     message: str
     explanation: str
     sources: tuple[str, ...]
-    check: Check = field(repr=False, compare=False)
+    check: Check | None = field(repr=False, compare=False)  # None: reported outside the linter (see below)
     after_others: bool = False  # rules about the checks themselves run last and see ``Context.raised``
+
+    @property
+    def external(self) -> bool:
+        """True for codes that :mod:`procure.checking` reports (validation, loader warnings,
+        placeholders): listed and explained here, but not run, and not switched off by ``checks.ignore``."""
+        return self.check is None
 
     @property
     def family(self) -> str:
@@ -97,7 +103,7 @@ class Rule:
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         """The findings of this rule for one file."""
-        for hit in self.check(ctx):
+        for hit in self.check(ctx) if self.check is not None else ():
             yield ctx.finding(self, hit)
 
 
@@ -128,6 +134,14 @@ def rule(code: str, name: str, severity: Severity, title: str, message: str, exp
         return check
 
     return register
+
+
+def external(code: str, name: str, severity: Severity, title: str, message: str, explanation: str,
+             sources: tuple[str, ...]) -> None:
+    """Register a code that another module reports, so that it is listed, explained and known."""
+    if code in _REGISTRY:
+        raise ValueError(f"rule code {code} registered twice")
+    _REGISTRY[code] = Rule(code, name, severity, title, message, _dedent(explanation), sources, None)
 
 
 def registered() -> tuple[Rule, ...]:

@@ -29,17 +29,21 @@ def _ignores(ctx: Context) -> list[tuple[int, str]]:
     name="unknown-ignore-code",
     severity="warning",
     title="checks.ignore names a code that is no rule",
-    message="{field} is {code}, which is no rule: check the code with `procure check --list-rules`",
+    message="{field} is {code}, which names no rule that can be switched off: check the code with "
+            "`procure check --list-rules`",
     explanation="""
         An ignore entry switches one rule off for this file. A code that names no
         rule silences nothing, which usually means a typo: the rule you meant to
         switch off still speaks, or worse, will speak later while you believe it
         is off. Codes are three letters and three digits, such as PRC301.
+
+        Validation errors (PRC010), removed characters (PRC011) and placeholders
+        (PRC020) cannot be switched off either: they are fixed in the file.
     """,
     sources=("procure's own convention (like ruff's `noqa` codes)",),
 )
 def unknown_ignore_code(ctx: Context) -> Iterator[Hit]:
-    known = {r.code for r in registered()}
+    known = {r.code for r in registered() if not r.external}
     for index, code in _ignores(ctx):
         if code not in known:
             yield Hit(("checks", "ignore", index, "code"), {"code": code})
@@ -55,13 +59,13 @@ def unknown_ignore_code(ctx: Context) -> Iterator[Hit]:
     explanation="""
         A rule switched off long after its finding was fixed will hide the next,
         real finding. When an ignored rule finds nothing in the file, the entry
-        can go. Entries for the PRC0xx rules themselves are left alone.
+        can go. Entries for PRC001 and PRC002 themselves are left alone.
     """,
     sources=("procure's own convention (like ruff's RUF100, unused noqa)",),
     after_others=True,
 )
 def unused_ignore(ctx: Context) -> Iterator[Hit]:
-    known = {r.code for r in registered()}
+    known = {r.code for r in registered() if not r.external and not r.after_others}
     for index, code in _ignores(ctx):
-        if code in known and not code.startswith("PRC0") and code not in ctx.raised:
+        if code in known and code != "PRC001" and code not in ctx.raised:
             yield Hit(("checks", "ignore", index, "code"), {"code": code})

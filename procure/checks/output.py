@@ -30,7 +30,7 @@ def format_human(findings: Sequence[Finding], color: bool = False) -> str:
     Colour (ANSI) only when asked; the CLI asks when standard output is a terminal.
     """
     blocks = []
-    for _, group in groupby(findings, key=lambda f: f.file):
+    for _, group in groupby(sorted(findings, key=Finding.sort_key), key=lambda f: f.file):
         blocks.append("\n".join(_line(f, color) for f in group))
     if not blocks:
         return ""

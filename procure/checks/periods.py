@@ -128,7 +128,7 @@ def questions_too_late(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    code="PRC504",
+    code="PRC503",
     name="consultation-response-too-short",
     severity="warning",
     title="Too little time between the consultation session and the response deadline",
@@ -162,7 +162,7 @@ def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    code="PRC505",
+    code="PRC504",
     name="consultation-too-close-to-tender",
     severity="warning",
     title="The tender is published too soon after the consultation responses",
@@ -223,7 +223,7 @@ _STANDSTILL_EXPLANATION = """
 
 
 @rule(
-    code="PRC506",
+    code="PRC505",
     name="standstill-too-short",
     severity="error",
     title="The contract starts before the standstill after the award decision has ended",
@@ -245,7 +245,7 @@ def standstill_too_short(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    code="PRC507",
+    code="PRC506",
     name="standstill-advised",
     severity="warning",
     title="A national procedure with several bidders leaves no standstill before the contract starts",
@@ -264,5 +264,6 @@ def standstill_too_short(ctx: Context) -> Iterator[Hit]:
 )
 def standstill_advised(ctx: Context) -> Iterator[Hit]:
     hit = _standstill_hit(ctx)
-    if hit is not None and ctx.decision.code in SEVERAL_BIDDER_NATIONAL_PROCEDURES:
+    d = ctx.decision
+    if hit is not None and not d.european and d.code in SEVERAL_BIDDER_NATIONAL_PROCEDURES:
         yield hit

@@ -1,0 +1,63 @@
+"""PRC010, PRC011, PRC020: codes that :mod:`procure.checking` reports, documented with the rules.
+
+Validation errors, the loader's warnings and the documents' placeholders are
+found by the loader and the renderer, not by a rule, but ``procure check``
+prints them with a code like every finding. Registering them here puts them in
+``--list-rules`` and ``--explain``. They cannot be switched off with
+``checks.ignore``: the fix is in the file (PRC001 says so).
+"""
+
+from __future__ import annotations
+
+from procure.checks.core import external
+
+external(
+    code="PRC010",
+    name="invalid-file",
+    severity="error",
+    title="The file is not a valid problem statement",
+    message="{field}: what is wrong and what to write instead (from the loader)",
+    explanation="""
+        The file could not be read as a problem statement: a YAML syntax error,
+        a missing required field, an unknown key (the message suggests the
+        nearest known one), a value of the wrong kind, or a rule of the input
+        contract broken (dates out of order, weights that do not sum to 100, a
+        ceiling below the initial commitment). Every such error in the file is
+        reported at once, each at its own line. The other rules run only on a
+        file that loads, so fix these first.
+    """,
+    sources=("SPEC.md, 'Rules every valid file obeys' (the input contract of procure)",),
+)
+
+external(
+    code="PRC011",
+    name="text-cleaned",
+    severity="warning",
+    title="The loader removed characters a Word document cannot hold",
+    message="{field}: which characters were removed (from the loader)",
+    explanation="""
+        Control characters other than tab and newline (often pasted in from
+        another program) cannot be stored in a .docx. The loader removes them,
+        names the field, and carries on, so the documents never break. Check
+        that the text still reads as intended and remove the characters from
+        the file to silence the warning.
+    """,
+    sources=("SPEC.md, rule 7", "XML 1.0, section 2.2 (characters a document may hold)"),
+)
+
+external(
+    code="PRC020",
+    name="placeholder",
+    severity="info",
+    title="A document would still show a placeholder",
+    message="{field}: the document shows a placeholder for this field (from the renderer)",
+    explanation="""
+        A draft may leave optional fields out: the documents then show a
+        highlighted placeholder such as "[to be completed: submission deadline]"
+        where the value belongs, so that nothing is silently missing. That is
+        fine while drafting (info) and an error with --strict, which a
+        publishing pipeline uses: a published tender must not contain gaps.
+        Fill in the field the placeholder names.
+    """,
+    sources=("SPEC.md, 'Drafts versus publishable packs'",),
+)

@@ -1,0 +1,316 @@
+"""XML-level tests of procure.docx_oxml: the markup it writes and the parts it edits."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from procure import docx_oxml as ox
+
+W = ox.W_NS
+NS = {"w": W, "r": ox.R_NS}
+
+
+def content(xml: str) -> etree._Element:
+    """Parse body content the way the renderer does."""
+    return ox.parse_content(xml)
+
+
+def element(xml: str) -> etree._Element:
+    """Parse a fragment with the w namespace declared."""
+    return etree.fromstring(f'<w:root xmlns:w="{W}" xmlns:r="{ox.R_NS}">{xml}</w:root>')[0]
+
+
+# --- text --------------------------------------------------------------------------
+
+
+def test_clean_text_removes_controls_but_keeps_tab_and_turns_line_ends_into_spaces():
+    assert ox.clean_text("a\x00b\x07c\x1fd") == "abcd"
+    assert ox.clean_text("tab\there") == "tab\there"
+    assert ox.clean_text("one\ntwo\r\nthree\rfour") == "one two three four"
+
+
+def test_clean_text_removes_lone_surrogates_and_non_characters():
+    assert ox.clean_text("x\ud800y\ufffez\uffff") == "xyz"
+
+
+def test_clean_text_keeps_emoji_and_right_to_left_text():
+    text = "Zuiderveld \U0001F600 \u0645\u0631\u062d\u0628\u0627"
+    assert ox.clean_text(text) == text
+
+
+def test_run_escapes_markup_characters():
+    run = content(ox.run_xml("a < b & c > d"))[0]
+    assert run.findtext("w:t", namespaces=NS) == "a < b & c > d"
+
+
+def test_run_turns_tabs_into_w_tab_and_newlines_into_w_br():
+    run = content(ox.run_xml("a\tb\nc"))[0]
+    tags = [etree.QName(child).localname for child in run]
+    assert tags == ["t", "tab", "t", "br", "t"]
+    assert all("\n" not in t.text for t in run.iterfind("w:t", NS))
+
+
+def test_run_preserves_leading_trailing_and_double_spaces():
+    for text in (" lead", "trail ", "dou  ble"):
+        t = content(ox.run_xml(text))[0].find("w:t", NS)
+        assert t.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+        assert t.text == text
+    plain = content(ox.run_xml("plain"))[0].find("w:t", NS)
+    assert plain.get("{http://www.w3.org/XML/1998/namespace}space") is None
+
+
+def test_run_character_style_is_an_rstyle_and_nothing_else():
+    run = content(ox.run_xml("x", "Strong"))[0]
+    rpr = run.find("w:rPr", NS)
+    assert [etree.QName(c).localname for c in rpr] == ["rStyle"]
+    assert rpr[0].get(f"{{{W}}}val") == "Strong"
+
+
+def test_attr_escapes_quotes_and_ampersands():
+    p = content(ox.p_open(ox.attr('a"b&c')) + ox.P_CLOSE)[0]
+    assert p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val") == 'a"b&c'
+
+
+# --- paragraphs, breaks, links, bookmarks, fields --------------------------------------
+
+
+def test_paragraph_with_numbering_has_numpr_after_pstyle():
+    p = content(ox.p_open("ListNumber", 7, 2) + ox.P_CLOSE)[0]
+    ppr = p.find("w:pPr", NS)
+    assert [etree.QName(c).localname for c in ppr] == ["pStyle", "numPr"]
+    assert ppr.find("w:numPr/w:ilvl", NS).get(f"{{{W}}}val") == "2"
+    assert ppr.find("w:numPr/w:numId", NS).get(f"{{{W}}}val") == "7"
+
+
+def test_page_break_paragraph():
+    p = content(ox.page_break_xml("Normal"))[0]
+    assert p.find("w:r/w:br", NS).get(f"{{{W}}}type") == "page"
+
+
+def test_hyperlink_to_relationship_and_to_bookmark():
+    external = content("<w:p>" + ox.hyperlink_open("rId9") + ox.HYPERLINK_CLOSE + "</w:p>")[0][0]
+    assert external.get(f"{{{ox.R_NS}}}id") == "rId9"
+    internal = content("<w:p>" + ox.hyperlink_open(anchor="_Toc1") + ox.HYPERLINK_CLOSE + "</w:p>")[0][0]
+    assert internal.get(f"{{{W}}}anchor") == "_Toc1"
+
+
+def test_bookmark_start_and_end_share_their_id():
+    p = content("<w:p>" + ox.bookmark_start(3, "_Toc00000003") + ox.bookmark_end(3) + "</w:p>")[0]
+    start, end = p
+    assert start.get(f"{{{W}}}id") == end.get(f"{{{W}}}id") == "3"
+    assert start.get(f"{{{W}}}name") == "_Toc00000003"
+
+
+def test_field_is_complete_and_dirty():
+    p = content("<w:p>" + ox.field_xml("PAGE", "1") + "</w:p>")[0]
+    kinds = [c.get(f"{{{W}}}fldCharType") for c in p.iterfind(".//w:fldChar", NS)]
+    assert kinds == ["begin", "separate", "end"]
+    assert p.find(".//w:fldChar", NS).get(f"{{{W}}}dirty") == "true"
+    assert p.findtext(".//w:instrText", namespaces=NS) == " PAGE "
+
+
+def test_field_instruction_with_quotes_and_backslashes_survives():
+    p = content("<w:p>" + ox.field_begin('TOC \\o "1-3" \\h \\z \\u') + ox.field_end() + "</w:p>")[0]
+    assert p.findtext(".//w:instrText", namespaces=NS) == ' TOC \\o "1-3" \\h \\z \\u '
+
+
+# --- tables ------------------------------------------------------------------------
+
+
+def test_table_full_width_styled_with_header_row():
+    xml = (ox.table_open("TableGrid", [3000, 6070]) + ox.row_open(header=True)
+           + ox.cell_open(3000) + "<w:p/>" + ox.CELL_CLOSE + ox.ROW_CLOSE
+           + ox.row_open(header=False) + ox.cell_open(3000) + "<w:p/>" + ox.CELL_CLOSE
+           + ox.ROW_CLOSE + ox.TABLE_CLOSE)
+    tbl = content(xml)[0]
+    assert tbl.find("w:tblPr/w:tblStyle", NS).get(f"{{{W}}}val") == "TableGrid"
+    width = tbl.find("w:tblPr/w:tblW", NS)
+    assert (width.get(f"{{{W}}}w"), width.get(f"{{{W}}}type")) == ("5000", "pct")
+    assert tbl.find("w:tblPr/w:tblLook", NS).get(f"{{{W}}}firstRow") == "1"
+    assert [g.get(f"{{{W}}}w") for g in tbl.iterfind("w:tblGrid/w:gridCol", NS)] == ["3000", "6070"]
+    header, body = tbl.findall("w:tr", NS)
+    assert header.find("w:trPr/w:tblHeader", NS) is not None
+    assert body.find("w:trPr/w:tblHeader", NS) is None
+
+
+# --- parsing content into a document ------------------------------------------------
+
+
+def test_parsed_content_uses_python_docx_element_classes():
+    from docx.oxml.text.paragraph import CT_P
+
+    assert isinstance(content("<w:p/>")[0], CT_P)
+
+
+def test_insert_content_goes_before_section_and_repeats_no_namespace():
+    from docx import Document
+
+    document = Document()
+    body = document.element.body
+    ox.insert_content(body, content(ox.p_open("Normal") + ox.run_xml("hi") + ox.P_CLOSE))
+    assert body[-1].tag == ox.SECTPR
+    assert body[-2].tag == f"{{{W}}}p"
+    assert b'<w:p><w:pPr><w:pStyle w:val="Normal"/>' in etree.tostring(document.element)
+    assert document.paragraphs[-1].text == "hi"
+
+
+def test_clear_body_keeps_only_section_properties():
+    body = element(f"<w:body><w:p/><w:tbl/><w:sectPr/></w:body>")
+    ox.clear_body(body)
+    assert [etree.QName(c).localname for c in body] == ["sectPr"]
+
+
+# --- sections ----------------------------------------------------------------------
+
+
+def test_page_setup_and_text_width():
+    sect = element("<w:sectPr><w:cols/><w:docGrid/></w:sectPr>")
+    ox.set_page_setup(sect, (11906, 16838), {"top": 1418, "right": 1418, "bottom": 1418, "left": 1418})
+    assert [etree.QName(c).localname for c in sect] == ["pgSz", "pgMar", "cols", "docGrid"]
+    assert ox.text_width(sect) == 11906 - 2 * 1418
+
+
+def test_text_width_falls_back_when_unknown():
+    assert ox.text_width(element("<w:sectPr/>")) == 9070
+
+
+def test_header_footer_references_and_title_page_in_schema_order():
+    sect = element('<w:sectPr><w:headerReference w:type="default" r:id="rId1"/>'
+                   "<w:pgSz/><w:pgMar/><w:cols/><w:docGrid/></w:sectPr>")
+    ox.set_header_footer(sect, "rId7", "rId8")
+    names = [etree.QName(c).localname for c in sect]
+    assert names == ["headerReference", "footerReference", "pgSz", "pgMar", "cols", "titlePg", "docGrid"]
+    assert ox.header_footer_rids(sect) == ("rId7", "rId8")
+
+
+def test_header_footer_rids_without_references_is_an_error():
+    with pytest.raises(ValueError):
+        ox.header_footer_rids(element("<w:sectPr/>"))
+
+
+def test_header_footer_part_xml():
+    root = etree.fromstring(ox.header_footer_xml("ftr", "Footer"))
+    assert root.tag == f"{{{W}}}ftr"
+    assert root.find("w:p/w:pPr/w:pStyle", NS).get(f"{{{W}}}val") == "Footer"
+
+
+# --- styles ------------------------------------------------------------------------
+
+
+STYLES = (f'<w:styles xmlns:w="{W}">'
+          '<w:style w:type="paragraph" w:styleId="Kop1"><w:name w:val="heading 1"/>'
+          '<w:basedOn w:val="Standaard"/><w:next w:val="Standaard"/>'
+          '<w:pPr><w:keepNext/><w:spacing w:before="240"/></w:pPr></w:style>'
+          '<w:style w:type="paragraph" w:styleId="Naamloos"/>'
+          "</w:styles>")
+
+
+def test_style_names_and_references():
+    styles = etree.fromstring(STYLES)
+    kop1, nameless = ox.iter_styles(styles)
+    assert ox.style_name(kop1) == "heading 1"
+    assert ox.style_name(nameless) == "Naamloos"
+    assert [r.get(f"{{{W}}}val") for r in ox.style_refs(kop1)] == ["Standaard", "Standaard"]
+    assert ox.style_numpr(kop1) is None
+
+
+def test_set_style_numbering_puts_numpr_in_schema_order():
+    kop1 = next(ox.iter_styles(etree.fromstring(STYLES)))
+    ox.set_style_numbering(kop1, 5, 1)
+    ppr = kop1.find("w:pPr", NS)
+    assert [etree.QName(c).localname for c in ppr] == ["keepNext", "numPr", "spacing"]
+    assert ox.style_numpr(kop1).find("w:numId", NS).get(f"{{{W}}}val") == "5"
+    ox.set_style_numbering(kop1, 6, 0)
+    assert len(ppr.findall("w:numPr", NS)) == 1
+    assert ppr.find("w:numPr/w:ilvl", NS) is None
+
+
+def test_set_style_numbering_creates_ppr_after_the_style_header():
+    nameless = list(ox.iter_styles(etree.fromstring(STYLES)))[1]
+    nameless.append(etree.Element(f"{{{W}}}rPr"))
+    ox.set_style_numbering(nameless, 1, 0)
+    assert [etree.QName(c).localname for c in nameless] == ["pPr", "rPr"]
+
+
+def test_set_right_tabs_moves_only_right_tabs():
+    style = element('<w:style><w:pPr><w:tabs><w:tab w:val="left" w:pos="680"/>'
+                    '<w:tab w:val="right" w:pos="9070"/></w:tabs></w:pPr></w:style>')
+    ox.set_right_tabs(style, 10000)
+    assert [t.get(f"{{{W}}}pos") for t in style.iter(f"{{{W}}}tab")] == ["680", "10000"]
+
+
+def test_default_language_is_created_when_the_part_has_no_defaults():
+    styles = etree.fromstring(STYLES)
+    ox.set_default_language(styles, "nl-NL")
+    lang = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
+    assert lang.get(f"{{{W}}}val") == lang.get(f"{{{W}}}eastAsia") == "nl-NL"
+    assert lang.get(f"{{{W}}}bidi") == "ar-SA"
+    assert etree.QName(styles[0]).localname == "docDefaults"
+
+
+def test_default_language_replaces_an_existing_one_before_east_asian_layout():
+    styles = etree.fromstring(
+        f'<w:styles xmlns:w="{W}"><w:docDefaults><w:rPrDefault><w:rPr><w:sz w:val="20"/>'
+        '<w:lang w:val="en-US"/><w:eastAsianLayout/></w:rPr></w:rPrDefault></w:docDefaults></w:styles>')
+    ox.set_default_language(styles, "en-GB")
+    rpr = styles.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
+    assert [etree.QName(c).localname for c in rpr] == ["sz", "lang", "eastAsianLayout"]
+    assert rpr.find("w:lang", NS).get(f"{{{W}}}val") == "en-GB"
+
+
+# --- numbering ---------------------------------------------------------------------
+
+
+def numbering() -> etree._Element:
+    return etree.fromstring(f'<w:numbering xmlns:w="{W}"><w:abstractNum w:abstractNumId="4"/>'
+                            '<w:num w:numId="9"><w:abstractNumId w:val="4"/></w:num>'
+                            '<w:numIdMacAtCleanup w:val="2"/></w:numbering>')
+
+
+def test_numbering_ids():
+    assert ox.numbering_ids(numbering()) == (4, 9)
+    assert ox.numbering_ids(etree.fromstring(f'<w:numbering xmlns:w="{W}"/>')) == (0, 0)
+
+
+def test_abstract_nums_go_before_every_num():
+    root = numbering()
+    ox.add_abstract_nums(root, [etree.Element(f"{{{W}}}abstractNum", {f"{{{W}}}abstractNumId": "5"})])
+    assert [etree.QName(c).localname for c in root] == ["abstractNum", "abstractNum", "num", "numIdMacAtCleanup"]
+
+
+def test_num_with_start_override_goes_before_cleanup_marker():
+    root = numbering()
+    ox.append_num(root, 10, 4, {0: 1})
+    ox.append_num(root, 11, 4, {1: 4})
+    assert [etree.QName(c).localname for c in root][-1] == "numIdMacAtCleanup"
+    num = root.find('w:num[@w:numId="11"]', NS)
+    override = num.find("w:lvlOverride", NS)
+    assert override.get(f"{{{W}}}ilvl") == "1"
+    assert override.find("w:startOverride", NS).get(f"{{{W}}}val") == "4"
+
+
+# --- settings ----------------------------------------------------------------------
+
+
+def test_update_fields_goes_before_compat_and_is_idempotent():
+    settings = etree.fromstring(f'<w:settings xmlns:w="{W}"><w:zoom/><w:compat/><w:rsids/></w:settings>')
+    ox.set_update_fields(settings)
+    ox.set_update_fields(settings)
+    assert [etree.QName(c).localname for c in settings] == ["zoom", "updateFields", "compat", "rsids"]
+    assert settings.find("w:updateFields", NS).get(f"{{{W}}}val") == "true"
+
+
+def test_theme_font_lang_replaced_or_added_in_order():
+    settings = etree.fromstring(f'<w:settings xmlns:w="{W}"><w:compat/><w:decimalSymbol w:val="."/></w:settings>')
+    ox.set_theme_font_lang(settings, "nl-NL")
+    assert [etree.QName(c).localname for c in settings] == ["compat", "themeFontLang", "decimalSymbol"]
+    ox.set_theme_font_lang(settings, "en-GB")
+    assert settings.find("w:themeFontLang", NS).attrib == {f"{{{W}}}val": "en-GB"}
+
+
+def test_lean_settings_update_fields_and_compatibility_mode():
+    settings = etree.fromstring(ox.lean_settings_xml())
+    assert settings.find("w:updateFields", NS).get(f"{{{W}}}val") == "true"
+    setting = settings.find("w:compat/w:compatSetting", NS)
+    assert (setting.get(f"{{{W}}}name"), setting.get(f"{{{W}}}val")) == ("compatibilityMode", "15")
