@@ -44,16 +44,18 @@ _BREAKS = re.compile(r"([\t\n])")
 
 
 def clean_text(text: str) -> str:
-    """``text`` without the characters a .docx cannot hold; line ends become spaces.
+    """``text`` without the characters a .docx cannot hold; every line end becomes ``\n``.
 
     The loader already removes control characters with a warning; this is the
     renderer's own guard, so no input can ever make lxml raise a bare ValueError
-    or produce a file Word refuses.
+    or produce a file Word refuses. A newline inside a text node can only come
+    from an escaped line end in a user's value (Markdown splits raw line ends
+    into break nodes), so it is kept: :func:`run_xml` makes it a ``w:br``.
     """
     if _UNSAFE.search(text):
         text = _UNSAFE.sub("", text)
-    if "\n" in text or "\r" in text:
-        text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 
@@ -96,8 +98,7 @@ def run_open(style_id: str | None) -> str:
 def run_xml(text: str, style_id: str | None = None) -> str:
     """A ``w:r`` holding ``text`` (already cleaned); a tab becomes ``w:tab``, a newline ``w:br``.
 
-    Newlines here are the renderer's hard breaks, never user line ends
-    (:func:`clean_text` turns those into spaces).
+    Newlines here are hard breaks: the renderer's, or a user's escaped line end.
     """
     if "\t" in text or "\n" in text:
         body = "".join(

@@ -147,6 +147,7 @@ class DocxRenderer:
         self._nums: list[tuple[int, int, int]] = []  # (numId, level, start) of numbered lists
         self._next_num = style.first_num_id
         self._block: SyntaxTreeNode | None = None  # the innermost block, for error lines
+        self._table_of_methods = self._methods()
 
     # --- the document as a whole ------------------------------------------------------
 
@@ -254,7 +255,7 @@ class DocxRenderer:
     def render(self, node: SyntaxTreeNode) -> None:
         """Render one node by its type; an unknown type is an error, never skipped."""
         kind = _node_type(node)
-        method = self._methods().get(kind)
+        method = self._table_of_methods.get(kind)
         if method is None:
             raise self._unknown(node, kind)
         if kind in _BLOCK_TYPES:
@@ -387,6 +388,9 @@ class DocxRenderer:
         finally:
             self._table = outer
         self._out.append(ox.TABLE_CLOSE)
+        following = node.next_sibling
+        if following is not None and _node_type(following) not in ("heading", "hr"):
+            self._out.append(ox.p_open(self._ids["Normal"]) + ox.P_CLOSE)  # air, and keeps tables apart
 
     def _render_thead(self, node: SyntaxTreeNode) -> None:
         self._table.header = True
@@ -426,8 +430,12 @@ class DocxRenderer:
     def _render_inline(self, node: SyntaxTreeNode) -> None:
         for child in node.children:  # plain text is most of a document: skip the dispatch for it
             token = child.token
-            if token is not None and token.type == "text":
+            if token is None:
+                self.render(child)
+            elif token.type == "text":
                 self._emit(ox.clean_text(token.content))
+            elif token.type == "softbreak":
+                self._emit(" ")
             else:
                 self.render(child)
 
@@ -559,30 +567,30 @@ def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:
 
 
 def column_widths(rows: list[SyntaxTreeNode], columns: int, total: int) -> list[int]:
-    """Column widths in twips, summing to ``total``, roughly following the text in each column.
+    """Column widths in twips that sum to ``total``, the way a browser sizes an auto table.
 
-    A column's share follows the length of its longest cell (bounded to 6..60
-    characters, so one long cell cannot squeeze the others to nothing), and no
-    column is narrower than its longest word, so "weken" never breaks as "weke/n".
+    Each column has a minimum (its longest word, so "weken" never breaks as
+    "weke/n") and a natural width (its longest cell on one line). If the natural
+    widths fit, columns get them plus an equal share of the rest; otherwise every
+    column gets its minimum and the room left goes to the columns in proportion
+    to how much they would still like to grow, so long descriptions take the
+    wrapping and short values (numbers, dates) stay on one line.
     """
-    longest = [0] * columns
-    longest_word = [0] * columns
+    least, most = [CELL_PADDING] * columns, [CELL_PADDING] * columns
     for tr in rows:
         for index, cell in enumerate(tr.children[:columns]):
             text = _plain_text(cell)
-            longest[index] = max(longest[index], len(text))
-            longest_word[index] = max([longest_word[index], *map(len, text.split())])
-    weights = [min(max(n, 6), 60) for n in longest]
-    widths = [total * w // sum(weights) for w in weights]
-    minimum = [min(CHAR_TWIPS * n + CELL_PADDING, total // columns) for n in longest_word]
-    short = [i for i in range(columns) if widths[i] < minimum[i]]
-    if short:
-        spare = [i for i in range(columns) if i not in short]
-        room = total - sum(minimum[i] for i in short)
-        spare_total = sum(widths[i] for i in spare) or 1
-        for i in short:
-            widths[i] = minimum[i]
-        for i in spare:
-            widths[i] = widths[i] * room // spare_total
+            word = max(map(len, text.split()), default=0)
+            least[index] = max(least[index], CHAR_TWIPS * word + CELL_PADDING)
+            most[index] = max(most[index], CHAR_TWIPS * len(text) + CELL_PADDING)
+    if sum(least) >= total:
+        widths = [total * w // sum(least) for w in least]
+    else:
+        grow = [m - n for m, n in zip(most, least)]
+        room = total - sum(least)
+        if sum(grow) <= room:
+            widths = [m + (room - sum(grow)) // columns for m in most]
+        else:
+            widths = [n + room * g // sum(grow) for n, g in zip(least, grow)]
     widths[-1] += total - sum(widths)
     return widths

@@ -209,11 +209,7 @@ def _merge_styles(styles: etree._Element, width: int, reference: Path) -> dict[s
     reference's ``Body Text`` (whatever id Word gave it).
     """
     index = style_index(styles)
-    for name, kind in REQUIRED_STYLES.items():
-        found = index.get(name.casefold())
-        if found is not None and found[1] != kind:
-            raise StyleError(f"reference document {reference}: style '{name}' is a {found[1]} "
-                             f"style, but procure needs a {kind} style of that name")
+    _check_types(index, reference)
     house = {ox.style_name(s).casefold(): s for s in ox.iter_styles(_house_xml("styles"))}
     used_ids = {style_id for style_id, _ in index.values()}
     id_map = {name: style_id for name, (style_id, _) in index.items()}
@@ -234,6 +230,15 @@ def _merge_styles(styles: etree._Element, width: int, reference: Path) -> dict[s
             ref.set(ox.VAL, id_map[house_names[ref.get(ox.VAL)]])
         styles.append(new)
     return id_map
+
+
+def _check_types(index: dict[str, tuple[str, str]], reference: Path) -> None:
+    """A required name used for a style of another kind (a paragraph "Placeholder") is an error."""
+    for name, kind in REQUIRED_STYLES.items():
+        found = index.get(name.casefold())
+        if found is not None and found[1] != kind:
+            raise StyleError(f"reference document {reference}: style '{name}' is a {found[1]} "
+                             f"style, but procure needs a {kind} style of that name")
 
 
 def _free_id(wanted: str, used: set[str]) -> str:

@@ -24,10 +24,14 @@ def element(xml: str) -> etree._Element:
 # --- text --------------------------------------------------------------------------
 
 
-def test_clean_text_removes_controls_but_keeps_tab_and_turns_line_ends_into_spaces():
+def test_clean_text_removes_controls_but_keeps_tab_and_normalises_line_ends():
     assert ox.clean_text("a\x00b\x07c\x1fd") == "abcd"
     assert ox.clean_text("tab\there") == "tab\there"
-    assert ox.clean_text("one\ntwo\r\nthree\rfour") == "one two three four"
+    assert ox.clean_text("one\ntwo\r\nthree\rfour") == "one\ntwo\nthree\nfour"
+
+
+def test_a_line_end_in_text_is_a_line_break():
+    assert ox.run_xml(ox.clean_text("one\ntwo")) == "<w:r><w:t>one</w:t><w:br/><w:t>two</w:t></w:r>"
 
 
 def test_clean_text_removes_lone_surrogates_and_non_characters():

@@ -245,6 +245,21 @@ def test_column_widths_of_equal_columns_are_equal():
     assert column_widths(table_rows("| a | b | c |\n|---|---|---|\n| x | y | z |\n"), 3, 9000) == [3000] * 3
 
 
+def test_a_table_followed_by_text_gets_an_empty_paragraph_but_not_before_a_heading():
+    body = part(build(TABLE + "\nTekst.\n\n" + TABLE + "\n# Kop\n")).find("w:body", NS)
+    tables = [el for el in body.findall("w:tbl", NS)][1:]
+    spacer = tables[0].getnext()
+    assert spacer.find("w:pPr/w:pStyle", NS).get(VAL) == "Normal" and text(spacer) == ""
+    assert text(spacer.getnext()) == "Tekst."
+    assert tables[1].getnext().find("w:pPr/w:pStyle", NS).get(VAL) == "Heading1"
+
+
+def test_adjacent_tables_stay_apart():
+    body = part(build(TABLE + "\n" + TABLE)).find("w:body", NS)
+    first = body.findall("w:tbl", NS)[1]
+    assert first.getnext().tag == f"{{{W}}}p"
+
+
 def test_inline_markup_inside_table_cells():
     root = part(build("| Kop |\n|---|\n| **vet** en [[in te vullen: x]] |\n"))
     table = root.findall(".//w:body/w:tbl", NS)[-1]

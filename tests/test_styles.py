@@ -164,6 +164,42 @@ def test_house_fonts_exist_in_word_and_libreoffice():
     assert fonts.get(f"{{{W}}}ascii") == "Arial"
 
 
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
+             "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish",
+             "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight",
+             "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang")
+
+
+def in_schema_order(element: etree._Element, order: tuple[str, ...]) -> bool:
+    names = [etree.QName(c).localname for c in element]
+    positions = [order.index(n) for n in names]
+    return positions == sorted(positions)
+
+
+def test_house_styles_follow_the_schema_element_order():
+    """Word refuses a styles part whose elements are out of order; LibreOffice does not."""
+    from procure import docx_oxml as ox
+
+    style_order = tuple(t.split(":")[1] for t in ox._STYLE_ORDER)
+    ppr_order = tuple(t.split(":")[1] for t in ox._PPR_ORDER)
+    root = styles._house_xml("styles")
+    for style in ox.iter_styles(root):
+        assert in_schema_order(style, style_order), ox.style_name(style)
+        for ppr in style.iter(f"{{{W}}}pPr"):
+            assert in_schema_order(ppr, ppr_order), ox.style_name(style)
+        for rpr in style.iter(f"{{{W}}}rPr"):
+            assert in_schema_order(rpr, RPR_ORDER), ox.style_name(style)
+    for rpr in root.iter(f"{{{W}}}rPr"):
+        assert in_schema_order(rpr, RPR_ORDER)
+
+
+def test_house_numbering_levels_follow_the_schema_element_order():
+    level_order = ("start", "numFmt", "lvlRestart", "pStyle", "isLgl", "suff", "lvlText",
+                   "lvlPicBulletId", "legacy", "lvlJc", "pPr", "rPr")
+    for level in styles._house_xml("numbering").iter(f"{{{W}}}lvl"):
+        assert in_schema_order(level, level_order)
+
+
 def test_damaged_house_data_is_a_style_error(tmp_path, monkeypatch):
     (tmp_path / "house_styles.xml").write_text("<w:styles", encoding="utf-8")
     monkeypatch.setattr(styles, "DATA", tmp_path)
