@@ -40,6 +40,7 @@ _DEFAULT_WORDS = {"nl": ("Inhoud", "Pagina", "van"), "en": ("Contents", "Page", 
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 MAX_LIST_DEPTH = 9  # Word's list levels 0-8
 CHAR_TWIPS = 110  # a wide-ish character of the 9 pt table text, for minimum column widths
+SHORT_WORD = 13  # words up to this length never break in a table ("Waardegebied", "doorlooptijd")
 CELL_PADDING = 200  # the table style's left and right cell margins, and some air
 
 _UNSUPPORTED_HINTS = {
@@ -577,14 +578,16 @@ def column_widths(rows: list[SyntaxTreeNode], columns: int, total: int) -> list[
     wrapping and short values (numbers, dates) stay on one line.
     """
     least, most = [CELL_PADDING] * columns, [CELL_PADDING] * columns
+    floor = [CELL_PADDING] * columns
     for tr in rows:
         for index, cell in enumerate(tr.children[:columns]):
             text = _plain_text(cell)
             word = max(map(len, text.split()), default=0)
             least[index] = max(least[index], CHAR_TWIPS * word + CELL_PADDING)
+            floor[index] = max(floor[index], CHAR_TWIPS * min(word, SHORT_WORD) + CELL_PADDING)
             most[index] = max(most[index], CHAR_TWIPS * len(text) + CELL_PADDING)
     if sum(least) >= total:
-        widths = [total * w // sum(least) for w in least]
+        widths = _squeezed(least, floor, total)
     else:
         grow = [m - n for m, n in zip(most, least)]
         room = total - sum(least)
@@ -594,3 +597,13 @@ def column_widths(rows: list[SyntaxTreeNode], columns: int, total: int) -> list[
             widths = [n + room * g // sum(grow) for n, g in zip(least, grow)]
     widths[-1] += total - sum(widths)
     return widths
+
+
+def _squeezed(least: list[int], floor: list[int], total: int) -> list[int]:
+    """Widths when not every word fits: ordinary words (and so every header) stay whole,
+    and only columns with very long words ("productverantwoordelijke") give way."""
+    if sum(floor) >= total:
+        return [total * w // sum(floor) for w in floor]
+    give = [n - f for n, f in zip(least, floor)]
+    room = total - sum(floor)
+    return [f + room * g // sum(give) for f, g in zip(floor, give)]
