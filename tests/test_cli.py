@@ -200,3 +200,94 @@ def test_schema_is_json_schema_of_the_problem() -> None:
 def test_python_m_procure_runs() -> None:
     out = subprocess.run([sys.executable, "-m", "procure", "--version"], check=True, capture_output=True, text=True)
     assert __version__ in out.stdout
+
+
+#: One broken file per rule of SPEC.md, with the location and field its message must name.
+SPEC_RULES = {
+    "1 required value present": (MINIMAL.replace("  statement: Applicants wait too long.\n", "  statement: ' '\n"),
+                                 "10:14: problem.statement"),
+    "1 at least one item": (MINIMAL.replace("affected_users: [applicants]", "affected_users: []"),
+                            "11:3: problem.affected_users"),
+    "1 required key missing": (MINIMAL.replace("    indicator: median days to decision\n", ""),
+                               "13:5: outcomes[0].indicator"),
+    "2 iteration weeks 1 to 13": (MINIMAL.replace("iteration_weeks: 4", "iteration_weeks: 14"),
+                                  "18:20: iteration_budget.iteration_weeks"),
+    "3 ceiling covers the initial commitment": (MINIMAL + "  ceiling: 50000\n", "21:12: iteration_budget.ceiling"),
+    "4 weights sum to 100": (MINIMAL + "tender:\n  evaluation:\n    price_weight: 30\n    criteria:\n"
+                             "      - name: A\n        weight: 60\n", "22:3: tender.evaluation"),
+    "4 weights are whole numbers": (MINIMAL + "tender:\n  evaluation:\n    price_weight: 30.5\n    criteria:\n"
+                                    "      - name: A\n        weight: 70\n", "23:19: tender.evaluation.price_weight"),
+    "5 dates in order": (MINIMAL + "tender:\n  published: 2027-03-01\n  submission_deadline: 2027-02-01\n",
+                         "23:24: tender.submission_deadline"),
+    "5 session before responses": (MINIMAL + "consultation:\n  questions: [Q]\n  session:\n    when: 2027-02-01T10:00\n"
+                                   "  responses_due: 2027-01-15\n", "25:18: consultation.responses_due"),
+    "6 reference is a file name": (MINIMAL.replace("reference: T-1", "reference: 'T 1/2'"), "2:12: reference"),
+    "7 unknown key with a suggestion": (MINIMAL.replace("  iterations: 3", "  iteratons: 3"),
+                                        "19:3: iteration_budget.iteratons"),
+}
+
+
+@pytest.mark.parametrize("text, where", SPEC_RULES.values(), ids=SPEC_RULES.keys())
+def test_each_spec_rule_gives_a_located_message_and_exit_1(text: str, where: str, tmp_path: Path) -> None:
+    problem = write(tmp_path, text)
+    for command in (["check"], ["render", "-o", str(tmp_path / "out")]):
+        result = run(*command, str(problem))
+        assert result.exit_code == 1, result.output
+        position, field = where.split(": ")
+        line = next(line for line in result.output.splitlines() if line.startswith(f"{problem}:{position}: "))
+        assert f" {field}: " in line or line.endswith(f" {field}")
+        assert_no_traceback(result)
+    assert not (tmp_path / "out").exists()
+
+
+def test_control_characters_are_removed_with_a_warning_naming_the_field(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL.replace("title: Faster answers", 'title: "Faster\\u0007 answers"'))
+    result = run("render", str(problem), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert f"{problem}:3:8: title" in result.output and "U+0007" in result.output
+    assert run("check", "--strict", str(problem)).exit_code == 1
+
+
+BAD_FILES = {
+    "empty": (b"", "empty"),
+    "top-level list": (b"- language: en\n", "1:1"),
+    "invalid utf-8": (MINIMAL.encode().replace(b"Test Agency", b"Test \xff Agency"), "5:"),
+    "syntax error": (MINIMAL.replace("  iterations: 3", "  iterations: [3").encode(), ":"),
+    "duplicate key": (MINIMAL.replace("  iterations: 3", "  iterations: 3\n  iterations: 4").encode(), "20:3"),
+    "python tag": (MINIMAL.replace("title: Faster answers", "title: !!python/object/apply:os.system ['true']")
+                   .encode(), "3:8"),
+    "billion laughs": (b"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+                       b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+                       b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+                       b"g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", ":"),
+    "20 MB": (b"# " + b"x" * (20 * 1024 * 1024) + b"\n", "MiB"),
+}
+
+
+@pytest.mark.parametrize("data, expected", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_unusable_files_get_a_located_message(data: bytes, expected: str, tmp_path: Path) -> None:
+    problem = tmp_path / "problem.yaml"
+    problem.write_bytes(data)
+    result = run("render", str(problem), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert_no_traceback(result)
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{problem}:") and expected in first, first
+    assert not (tmp_path / "out").exists()
+
+
+def test_reference_doc_restyles_the_documents(tmp_path: Path) -> None:
+    from docx import Document
+    from docx.shared import Pt
+
+    house = Document()
+    house.styles["Normal"].font.name = "Georgia"
+    house.styles["Normal"].font.size = Pt(12)
+    house.save(tmp_path / "house.docx")
+    result = run("render", str(write(tmp_path, MINIMAL)), "-o", str(tmp_path / "out"),
+                 "--reference-doc", str(tmp_path / "house.docx"))
+    assert result.exit_code == 0, result.output
+    rendered = Document(tmp_path / "out" / "T-1-tender.docx")
+    assert rendered.styles["Normal"].font.name == "Georgia"
+    assert rendered.styles["Normal"].font.size == Pt(12)
+    assert {"Heading 1", "List Number", "Placeholder"} <= {s.name for s in rendered.styles}
