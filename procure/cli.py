@@ -63,7 +63,7 @@ def cli() -> None:
               help="json prints one machine-readable result for the whole batch.")
 def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: Path | None,
            reference_doc: Path | None, strict: bool, jobs: int, fmt: str) -> None:
-    """Render PROBLEM.yaml files into .docx documents.
+    """Render problem statements into .docx documents.
 
     Each file is rendered on its own: a file that fails is reported and the
     others are still written. Nothing is written for an invalid file, and a
@@ -113,7 +113,7 @@ def _print_render_result(result: object) -> None:
 @click.option("--list-rules", is_flag=True, help="List every rule with its code and severity, and exit.")
 def check(problems: tuple[Path, ...], strict: bool, fmt: str, words_file: Path | None,
           templates_dir: Path | None, explain_code: str | None, list_rules: bool) -> None:
-    """Validate PROBLEM.yaml files and lint them as a tender.
+    """Validate problem statements and lint them as tenders.
 
     Reports schema errors, the agile-procurement rules (problem not solution,
     measurable outcomes, short cycles, money and procedure, periods, award) and
@@ -146,7 +146,10 @@ def check(problems: tuple[Path, ...], strict: bool, fmt: str, words_file: Path |
 @click.option("--lang", type=click.Choice(("nl", "en")), default="nl", show_default=True,
               help="Language of the starter and of the documents.")
 def init(path: Path, lang: str) -> None:
-    """Write a commented starter problem statement to PATH (never overwrites)."""
+    """Write a commented starter problem statement.
+
+    PATH must not exist yet: init never overwrites a file.
+    """
     from procure.scaffold import write_starter
 
     try:
@@ -158,7 +161,10 @@ def init(path: Path, lang: str) -> None:
 
 @cli.command()
 def schema() -> None:
-    """Print the JSON Schema of the problem statement (for editors' YAML support)."""
+    """Print the JSON Schema of a problem statement.
+
+    Point your editor's YAML support at it for completion and validation.
+    """
     from procure.scaffold import problem_json_schema
 
     click.echo(json.dumps(problem_json_schema(), indent=2, ensure_ascii=False))
