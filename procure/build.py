@@ -222,7 +222,24 @@ def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:
 def render_batch(sources: list[Path], options: BuildOptions, jobs: int = 1) -> list[PackResult]:
     """Render many problem files, in parallel when ``jobs`` > 1; results keep the input order."""
     if jobs <= 1 or len(sources) <= 1:
-        return [build_pack(source, options) for source in sources]
-    workers = min(jobs, len(sources), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(build_pack, sources, [options] * len(sources)))
+        results = [build_pack(source, options) for source in sources]
+    else:
+        workers = min(jobs, len(sources), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(build_pack, sources, [options] * len(sources)))
+    _flag_shared_outputs(results)
+    return results
+
+
+def _flag_shared_outputs(results: list[PackResult]) -> None:
+    """Two files with one reference write the same documents: the later one fails, naming both."""
+    first: dict[Path, Path] = {}
+    for result in results:
+        for doc in result.documents:
+            if doc.path in first:
+                result.issues.append(Issue(
+                    Location(file=str(result.source), field="reference"),
+                    f"{doc.path} was also written for {first[doc.path]}, which has the same reference; "
+                    "give each problem statement its own reference"))
+            else:
+                first[doc.path] = result.source

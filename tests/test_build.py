@@ -141,3 +141,13 @@ def test_batch_keeps_going_past_a_failing_file(tmp_path: Path) -> None:
     results = render_batch([bad, good], BuildOptions(out_dir=tmp_path / "out"), jobs=2)
     assert [r.ok for r in results] == [False, True]
     assert len(results[1].documents) == 2
+
+
+def test_two_files_with_one_reference_are_reported(tmp_path: Path) -> None:
+    files = []
+    for name in ("a.yaml", "b.yaml"):
+        files.append(tmp_path / name)
+        files[-1].write_text(MINIMAL, encoding="utf-8")
+    results = render_batch(files, BuildOptions(out_dir=tmp_path / "out"))
+    assert results[0].ok and not results[1].ok
+    assert "a.yaml, which has the same reference" in str(results[1].issues[0])
