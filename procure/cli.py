@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from procure import __version__
 from procure.errors import Issue, ProcureError
+
+if TYPE_CHECKING:
+    from procure.build import PackResult
 
 DOC_CHOICES = ("consultation", "tender", "all")
 EXIT_INVALID = 1
@@ -87,10 +91,7 @@ def _kinds(doc: str) -> tuple[str, ...]:
     return ("consultation", "tender") if doc == "all" else (doc,)
 
 
-def _print_render_result(result: object) -> None:
-    from procure.build import PackResult
-
-    assert isinstance(result, PackResult)
+def _print_render_result(result: PackResult) -> None:
     for issue in result.issues:
         click.echo(_issue_line(issue), err=True)
     for written in result.documents:
