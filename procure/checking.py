@@ -74,7 +74,11 @@ def check_file(path: Path, *, strict: bool, extra_words: dict[str, list[str]] | 
 
 
 def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir: Path | None) -> list[Finding]:
-    """One finding per placeholder the documents would show: info, or an error with ``--strict``."""
+    """One finding per placeholder the documents would show: info, or an error with ``--strict``.
+
+    A placeholder names its field without list indexes (``outcomes.measured_by``);
+    the finding points at each item that lacks it (``outcomes[1].measured_by``).
+    """
     from procure.build import KINDS, render_markdown
     from procure.markdown import parse, placeholders
 
@@ -86,16 +90,17 @@ def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir:
             out.extend(_finding(issue, INVALID, file) for issue in err.issues)
             continue
         for gap in dict.fromkeys(gaps):
-            issue = Issue(loaded.source.location(_field_of(gap)), f"the {kind} document shows {gap}: "
-                          "fill in the field it names", severity="error" if strict else "info")
-            out.append(_finding(issue, PLACEHOLDER, file))
+            for path in field_paths(loaded.problem, _field_of(gap)):
+                issue = Issue(loaded.source.location(path), f"the {kind} document shows {gap}: "
+                              "fill in the field it names", severity="error" if strict else "info")
+                out.append(_finding(issue, PLACEHOLDER, file))
     return out
 
 
-def _field_of(gap: str) -> tuple[str | int, ...]:
+def _field_of(gap: str) -> tuple[str, ...]:
     """The field a placeholder names after its last comma (``[to be completed: ..., tender.published]``)."""
     name = gap.strip("[]").rsplit(",", 1)[-1].strip()
-    parts: list[str | int] = []
+    parts: list[str] = []
     for part in name.split("."):
         if not part.replace("_", "").isalnum():
             return ()
@@ -103,13 +108,79 @@ def _field_of(gap: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
+def field_paths(problem: object, parts: tuple[str, ...]) -> list[tuple[str | int, ...]]:
+    """Where in ``problem`` the field named by ``parts`` is missing, with list indexes filled in.
+
+    A name that does not start at the top (``evaluation.criteria.description``) is
+    looked for under the blocks that hold it (``tender``). When nothing is found
+    missing, the name itself is returned, so a placeholder is never dropped.
+    """
+    if not parts:
+        return [()]
+    for prefix in ((), ("tender",), ("consultation",), ("problem",)):
+        if _has_field(problem, (*prefix, parts[0])):
+            found = _missing(getattr_path(problem, prefix), parts, prefix)
+            if found:
+                return found
+    return [parts]
+
+
+def getattr_path(obj: object, path: tuple[str, ...]) -> object:
+    for name in path:
+        obj = getattr(obj, name, None)
+    return obj
+
+
+def _has_field(problem: object, path: tuple[str, ...]) -> bool:
+    from pydantic import BaseModel
+
+    *parents, last = path
+    model = type(problem)
+    for name in parents:
+        info = model.model_fields.get(name) if issubclass(model, BaseModel) else None
+        model = _model_of(info.annotation) if info is not None else None
+        if model is None:
+            return False
+    return issubclass(model, BaseModel) and last in model.model_fields
+
+
+def _model_of(annotation: object) -> type | None:
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _missing(obj: object, parts: tuple[str, ...], prefix: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """Paths under ``obj`` where ``parts`` ends in an empty or absent value; lists are searched item by item."""
+    if obj is None:
+        return [(*prefix, *parts)]
+    if isinstance(obj, (list, tuple)):
+        return [p for index, item in enumerate(obj) for p in _missing(item, parts, (*prefix, index))]
+    if not parts:
+        return []
+    value = getattr(obj, parts[0], None)
+    if len(parts) == 1:
+        empty = value is None or (isinstance(value, (str, list, tuple)) and not value)
+        return [(*prefix, parts[0])] if empty else []
+    return _missing(value, parts[1:], (*prefix, parts[0]))
+
+
 def _finding(issue: Issue, code: str, file: str, strict: bool = False) -> Finding:
     from procure.checks import Finding
 
     loc = issue.location
     severity = "error" if strict and issue.severity == "warning" else issue.severity
+    message = f"{loc.field}: {issue.message}" if loc.field else issue.message
     return Finding(file=loc.file or file, line=loc.line or 1, column=loc.column or 1, field=loc.field or "",
-                   code=code, severity=severity, message=issue.message)
+                   code=code, severity=severity, message=message)
 
 
 def rules_text() -> str:

@@ -9,6 +9,10 @@ from it.
 
 The answer is deterministic: the date that selects the thresholds comes from
 the problem statement (or, failing that, from the data), never from today.
+
+Below the thresholds the procedure follows value bands that are the buyer's
+own policy, not law: a problem statement may set them in
+``procurement_policy.bands``; otherwise the example bands of ``legal.yaml`` apply.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class ProcedureRule:
     european: bool
     announced_on_tenderned: bool
     legal_basis: Localised
+    several_bidders: bool
     min_request_days: int | None
     min_submission_days: int | None
     min_submission_days_electronic: int | None
@@ -90,6 +95,11 @@ class LegalData:
     auto_european: str
     bands: tuple[Band, ...]
     fallback: str
+    band_order: tuple[str, ...]  # the national procedures, lightest first
+    threshold_currency: str
+    additional_information_days: int
+    additional_information_european_only: bool
+    additional_information_basis: Localised
     standstill_days: int
     standstill_basis: Localised
     consultation_basis: Localised
@@ -130,6 +140,11 @@ class ProcedureDecision:
     legal_basis: str
     allowed: bool
     threshold_in_force: bool = True  # False when the reference date lies outside every threshold set
+    several_bidders: bool = True  # more than one supplier competes (a losing bidder can object)
+    threshold_currency: str = "EUR"
+    # Days before the submission deadline by which answers to bidders' questions must be sent,
+    # where the law requires it (at or above the threshold); None where it is good practice only.
+    additional_information_days: int | None = None
 
 
 # ---------------------------------------------------------------- reading the data
@@ -149,6 +164,7 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
     """Build :class:`LegalData` from the mapping in ``legal.yaml``; ValueError if it is inconsistent."""
     procedures = {code: _procedure(code, entry) for code, entry in raw["procedures"].items()}
     below = raw["below_threshold"]
+    info = raw["additional_information"]
     data = LegalData(
         thresholds=tuple(sorted((_threshold_set(t) for t in raw["thresholds"]), key=lambda t: t.valid_from)),
         procedures=procedures,
@@ -156,6 +172,11 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
         auto_european=str(raw["auto_european"]),
         bands=tuple(_band(b) for b in below["bands"]),
         fallback=str(below["fallback"]),
+        band_order=tuple(str(code) for code in below["order"]),
+        threshold_currency=str(raw["threshold_currency"]["code"]),
+        additional_information_days=int(info["days_before_deadline"]),
+        additional_information_european_only=_applies_to_european_only(info["applies_to"]),
+        additional_information_basis=_localised(info["legal_basis"]),
         standstill_days=int(raw["standstill"]["days"]),
         standstill_basis=_localised(raw["standstill"]["legal_basis"]),
         consultation_basis=_localised(raw["consultation"]["legal_basis"]),
@@ -163,6 +184,12 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
     )
     _check(data)
     return data
+
+
+def _applies_to_european_only(value: object) -> bool:
+    if value not in ("european", "all"):
+        raise ValueError(f"legal.yaml: additional_information.applies_to is {value!r}; use european or all")
+    return value == "european"
 
 
 def _localised(raw: Mapping[str, Any]) -> Localised:
@@ -189,6 +216,7 @@ def _procedure(code: str, raw: Mapping[str, Any]) -> ProcedureRule:
         european=bool(raw["european"]),
         announced_on_tenderned=bool(raw["announced_on_tenderned"]),
         legal_basis=_localised(raw["legal_basis"]),
+        several_bidders=bool(raw["several_bidders"]),
         min_request_days=raw.get("min_request_days"),
         min_submission_days=raw.get("min_submission_days"),
         min_submission_days_electronic=raw.get("min_submission_days_electronic"),
@@ -208,10 +236,16 @@ def _check(data: LegalData) -> None:
     for earlier, later in zip(data.thresholds, data.thresholds[1:]):
         if earlier.valid_to >= later.valid_from:
             raise ValueError(f"legal.yaml: threshold periods {earlier.period} and {later.period} overlap")
-    named = [data.auto_european, data.fallback, *(band.procedure for band in data.bands)]
+    named = [data.auto_european, data.fallback, *(band.procedure for band in data.bands), *data.band_order]
     unknown = [code for code in named if code not in data.procedures]
     if unknown:
         raise ValueError(f"legal.yaml: unknown procedure(s) {', '.join(unknown)}")
+    national = [code for code, rule in data.procedures.items() if not rule.european]
+    if sorted(data.band_order) != sorted(national):
+        raise ValueError("legal.yaml: below_threshold.order must list every national procedure once, "
+                         f"lightest first: {', '.join(national)}")
+    if not data.procedures[data.auto_european].european:
+        raise ValueError(f"legal.yaml: auto_european {data.auto_european} is not a European procedure")
 
 
 # ---------------------------------------------------------------- deciding
@@ -220,8 +254,9 @@ def _check(data: LegalData) -> None:
 def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> ProcedureDecision:
     """The procedure for ``problem``: the one it names, or derived from the value and thresholds.
 
-    ``bands`` replaces the example below-threshold bands of ``legal.yaml`` with a
-    buyer's own policy. The value compared is the maximum value including options.
+    The below-threshold bands are ``bands`` when given, else the problem's own
+    ``procurement_policy.bands``, else the example bands of ``legal.yaml``. The
+    value compared is the maximum value including options.
     """
     data = legal_data()
     day = reference_date(problem)
@@ -231,7 +266,10 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
     value = problem.maximum_value
     european = value >= threshold
     chosen = problem.tender is not None and problem.tender.procedure != "auto"
-    code = problem.tender.procedure if chosen and problem.tender else _auto(data, value, threshold, european, bands)
+    if chosen and problem.tender:
+        code = problem.tender.procedure
+    else:
+        code = auto_procedure(value, threshold, bands_in_use(problem, bands))
     rule = data.procedures[code]
     return ProcedureDecision(
         code=code,
@@ -253,18 +291,49 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
         legal_basis=rule.legal_basis.get(problem.language),
         allowed=rule.european or not european,
         threshold_in_force=thresholds.covers(day),
+        several_bidders=rule.several_bidders,
+        threshold_currency=data.threshold_currency,
+        additional_information_days=_additional_information_days(data, european),
     )
 
 
-def _auto(data: LegalData, value: Decimal, threshold: Decimal, european: bool, bands: Sequence[Band] | None) -> str:
-    """At or above the threshold the default European procedure; below it the first band that fits."""
-    if european:
+def auto_procedure(value: Decimal, threshold: Decimal, bands: Sequence[Band] | None = None) -> str:
+    """What ``procedure: auto`` gives for a maximum value, whatever procedure the file names.
+
+    At or above ``threshold`` (the EU threshold in force for the buyer) the default
+    European procedure; below it the first of ``bands`` (default: legal.yaml's) whose
+    limit the value is under; otherwise the fallback (the national open procedure).
+    """
+    data = legal_data()
+    if value >= threshold:
         return data.auto_european
     for band in data.bands if bands is None else bands:
         limit = threshold if band.below is None else band.below
         if value < limit:
             return band.procedure
     return data.fallback
+
+
+def policy_bands(problem: Problem) -> tuple[Band, ...] | None:
+    """The buyer's own bands from ``procurement_policy.bands``, or None when the file sets none."""
+    policy = problem.procurement_policy
+    if policy is None:
+        return None
+    return tuple(Band(band.procedure, band.below) for band in policy.bands)
+
+
+def bands_in_use(problem: Problem, bands: Sequence[Band] | None = None) -> tuple[Band, ...]:
+    """The bands that decide below the threshold: ``bands``, else the problem's policy, else legal.yaml's."""
+    if bands is not None:
+        return tuple(bands)
+    return policy_bands(problem) or legal_data().bands
+
+
+def _additional_information_days(data: LegalData, european: bool) -> int | None:
+    """The statutory days where the law applies: at or above the threshold, whatever procedure is named."""
+    if data.additional_information_european_only and not european:
+        return None
+    return data.additional_information_days
 
 
 def _submission_days(data: LegalData, rule: ProcedureRule) -> int | None:
@@ -300,6 +369,11 @@ def consultation_basis(language: str) -> str:
 def prior_involvement_basis(language: str) -> str:
     """The legal basis for taking part in the tender after the consultation, in ``language``."""
     return legal_data().prior_involvement_basis.get(language)
+
+
+def additional_information_basis(language: str) -> str:
+    """The legal basis of the six days for answers to bidders' questions, in ``language``."""
+    return legal_data().additional_information_basis.get(language)
 
 
 def standstill_basis(language: str) -> str:

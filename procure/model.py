@@ -543,6 +543,40 @@ class Checks(_Model):
     ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = []
 
 
+class PolicyBand(_Model):
+    """One band of the buyer's own below-threshold policy: ``procedure`` for maximum values below ``below``."""
+
+    procedure: Literal["single_private", "multiple_private", "national_open"]
+    below: Amount | None = None  # absent: up to the EU threshold in force for the buyer
+
+
+class ProcurementPolicy(_Model):
+    """Optional: the buyer's procurement policy (inkoopbeleid), replacing procure's example bands.
+
+    Values no band covers (at or above the last limit, below the EU threshold) get the
+    national open procedure; at or above the threshold the law decides, not the policy.
+    """
+
+    bands: list[PolicyBand] = Field(min_length=1)
+
+    @field_validator("bands")
+    @classmethod
+    def _limits_increase(cls, bands: list[PolicyBand]) -> list[PolicyBand]:
+        """The first band that fits wins, so a limit at or below an earlier one could never apply."""
+        violations: list[Violation] = []
+        previous: Decimal | None = None
+        for index, band in enumerate(bands):
+            if band.below is None and index < len(bands) - 1:
+                violations.append(((index,), "a band without 'below' runs up to the EU threshold, so it must "
+                                   "be the last band; give it a limit or move it to the end"))
+            elif band.below is not None and previous is not None and band.below <= previous:
+                violations.append(((index, "below"), f"must be above the previous band's limit ({show(previous)}); "
+                                   "list the bands from the lowest limit to the highest"))
+            previous = band.below if band.below is not None else previous
+        _raise_violations(violations)
+        return bands
+
+
 class Problem(_Model):
     """One procurement: who buys, the problem, the outcomes, the cycles and the timetable."""
 
@@ -558,6 +592,7 @@ class Problem(_Model):
     tender: Tender | None = None
     cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = []
     checks: Checks | None = None
+    procurement_policy: ProcurementPolicy | None = None
 
     @field_validator("tender")
     @classmethod

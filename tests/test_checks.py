@@ -132,6 +132,10 @@ CASES = [
     ("PRC103", {"problem.constraints": ["Runs on Microsoft Azure."]}, True),
     ("PRC103", {"problem.constraints": ["Runs on Microsoft Azure or equivalent."]}, False),
     ("PRC103", {"problem.constraints": ["Data stays in a cloud within the EU."]}, False),
+    ("PRC103", {"problem.constraints": ["Integrates with our existing SAP case system."]}, False),
+    ("PRC103", {"language": "nl", "problem.constraints": ["Koppelt met het bestaande zaaksysteem van Centric."]},
+     False),
+    ("PRC103", {"language": "nl", "problem.constraints": ["Draait op Centric."]}, True),
     # PRC2xx: measurable outcomes
     ("PRC201", {"outcomes.0.target": "much faster than today"}, True),
     ("PRC201", {"outcomes.0.target": "two weeks"}, False),
@@ -174,8 +178,15 @@ CASES = [
     ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-16"}, True),
     ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-17"}, False),
     ("PRC501", {"tender.submission_deadline": "2027-03-16"}, False),
-    ("PRC502", {"tender.questions_due": "2027-03-10"}, True),
-    ("PRC502", {"tender.questions_due": "2027-03-09"}, False),
+    # deadline 2027-03-19: answers due by 2027-03-13 above the threshold
+    ("PRC502", {**ABOVE, "tender.questions_due": "2027-03-14"}, True),
+    ("PRC502", {**ABOVE, "tender.questions_due": "2027-03-13"}, False),
+    ("PRC502", {"tender.questions_due": "2027-03-14"}, False),
+    ("PRC507", {"tender.questions_due": "2027-03-10"}, True),
+    ("PRC507", {"tender.questions_due": "2027-03-14"}, True),
+    ("PRC507", {**ABOVE, "tender.questions_due": "2027-03-13"}, True),
+    ("PRC507", {**ABOVE, "tender.questions_due": "2027-03-14"}, False),
+    ("PRC507", {"tender.questions_due": "2027-03-09"}, False),
     ("PRC503", {"consultation.responses_due": "2027-01-28"}, True),
     ("PRC503", {"consultation.responses_due": "2027-01-29"}, False),
     ("PRC504", {"tender.published": "2027-02-11"}, True),
@@ -290,6 +301,13 @@ def test_an_unknown_ignore_code_points_at_the_entry() -> None:
     ("en", "Slack, but slack in the process and a user-centric view", ["Slack"]),
     ("en", "SharePoint or Sharepoint", ["SharePoint"]),
     ("nl", "met kunstmatige intelligentie en generatieve AI", ["kunstmatige intelligentie", "generatieve AI"]),
+    # realistic text that names no solution
+    ("en", "A User-Centric Service; Citizen Centric Services", []),
+    ("nl", "De Veiligheidsregio (VR) en de applicatiebeheerders", []),
+    ("nl", "Mw. A.I. de Vries van team Aanvragen; een apparaat", []),
+    ("en", "appendix, apply, applicants and a happy user", []),
+    ("nl", "een zorg-app en een Centric-koppeling", ["app", "Centric"]),
+    ("en", "VR headsets", ["VR"]),
 ])
 def test_solution_words_match_whole_words_with_their_case_conventions(
         language: str, text: str, expected: list[str]) -> None:
@@ -304,7 +322,7 @@ def test_a_dutch_problem_uses_the_dutch_word_list() -> None:
 
 def test_extra_words_extend_the_list_for_statement_and_constraints() -> None:
     text = variant({"problem.statement": "Our Suites system is slow to decide.",
-                    "problem.constraints": ["Must integrate with Suites."]})
+                    "problem.constraints": ["Runs on Suites."]})
     assert not codes_of(text) & {"PRC101", "PRC103"}
     extended = codes_of(text, extra_words={"en": ["Suites"]})
     assert {"PRC101", "PRC103"} <= extended
@@ -428,7 +446,56 @@ def test_a_buyers_own_bands_decide_what_is_too_light() -> None:
     assert "PRC403" not in codes_of(text, bands=generous)
     message = _message("PRC403", variant({"tender.procedure": "multiple_private"}),
                        bands=[Band("single_private", Decimal(20000)), Band("multiple_private", Decimal(100000))])
-    assert "below EUR 100,000" in message and "they give national_open" in message
+    assert message.startswith("tender.procedure is multiple_private, lighter than national_open")
+    assert "for a maximum value of EUR 180,000" in message and "checks.ignore" in message
+
+
+POLICY = {"procurement_policy": {"bands": [{"procedure": "single_private", "below": 20000},
+                                           {"procedure": "multiple_private", "below": 100000}]}}
+
+
+def test_the_file_sets_its_own_bands_for_the_check_and_the_documents() -> None:
+    from procure.legal import decide_procedure
+
+    chosen = variant({**POLICY, "tender.procedure": "multiple_private"})
+    message = _message("PRC403", chosen)
+    assert "which procurement_policy.bands give" in message
+    auto = load(variant(POLICY))
+    assert decide_procedure(auto.problem).code == "national_open"  # what the documents say
+    assert _message("PRC401", variant(POLICY)).endswith(
+        "national open procedure, derived from the value and procurement_policy.bands")
+    assert "procure's example bands" in _message("PRC401", BASE)
+
+
+def test_a_band_without_limit_runs_to_the_threshold() -> None:
+    from procure.legal import decide_procedure
+
+    policy = {"procurement_policy": {"bands": [{"procedure": "single_private", "below": 10000},
+                                               {"procedure": "multiple_private"}]}}
+    assert decide_procedure(load(variant(policy)).problem).code == "multiple_private"
+    assert "PRC403" not in codes_of(variant({**policy, "tender.procedure": "multiple_private"}))
+    assert "PRC403" in codes_of(variant({**policy, "tender.procedure": "single_private"}))
+
+
+@pytest.mark.parametrize(("bands", "field", "words"), [
+    ([{"procedure": "multiple_private", "below": 100000}, {"procedure": "single_private", "below": 50000}],
+     "procurement_policy.bands[1].below", "above the previous band's limit"),
+    ([{"procedure": "multiple_private"}, {"procedure": "national_open", "below": 150000}],
+     "procurement_policy.bands[0]", "must be the last band"),
+    ([{"procedure": "open", "below": 100000}], "procurement_policy.bands[0].procedure", ""),
+    ([], "procurement_policy.bands", ""),
+])
+def test_policy_bands_are_validated_with_located_errors(bands: list[Any], field: str, words: str) -> None:
+    with pytest.raises(InputError) as raised:
+        load(variant({"procurement_policy": {"bands": bands}}))
+    issues = raised.value.issues
+    assert any(i.location.field == field and words in i.message for i in issues), [
+        (i.location.field, i.message) for i in issues]
+
+
+def test_an_unknown_policy_key_suggests_the_known_one() -> None:
+    with pytest.raises(InputError, match="did you mean 'bands'"):
+        load(variant({"procurement_policy": {"band": [{"procedure": "single_private"}]}}))
 
 
 def test_a_restricted_procedure_needs_both_stages_before_the_deadline() -> None:
@@ -466,3 +533,43 @@ def test_codes_reported_outside_the_linter_are_listed_and_explained_but_never_ru
     assert "placeholder" in checks.explain("PRC020")
     text = variant({"outcomes.0.target": "better", "iteration_budget.option_iterations": 0})
     assert not {f.code for f in run_checks(load(text))} & {r.code for r in external}
+
+
+def test_questions_after_the_legal_limit_name_the_basis_and_the_dates() -> None:
+    message = _message("PRC502", variant({**ABOVE, "tender.questions_due": "2027-03-15"}))
+    assert message.startswith("tender.questions_due is 4 days before the submission deadline")
+    assert "at least 6 days before it, by 2027-03-13" in message
+    assert "Article 53(2) of Directive 2014/24/EU" in message
+    assert "close questions by 2027-03-09 or earlier" in message
+    below = _message("PRC507", variant({"tender.questions_due": "2027-03-15"}))
+    assert "at least 10 days before it (2027-03-09 or earlier)" in below
+
+
+def test_the_legal_days_for_answers_come_from_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from procure import legal
+
+    data = legal.legal_data()
+    monkeypatch.setattr(legal, "legal_data", lambda: replace(data, additional_information_days=10))
+    text = variant({**ABOVE, "tender.questions_due": "2027-03-10"})  # 9 days before the deadline
+    assert "PRC502" in codes_of(text)
+
+
+def test_the_national_standstill_rule_reads_several_bidders_from_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from procure import legal
+
+    data = legal.legal_data()
+    procedures = {**data.procedures, "multiple_private": replace(data.procedures["multiple_private"],
+                                                                  several_bidders=False)}
+    text = variant({"tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
+                    "tender.contract_start": "2027-04-30"})
+    assert "PRC506" in codes_of(text)
+    monkeypatch.setattr(legal, "legal_data", lambda: replace(data, procedures=procedures))
+    assert "PRC506" not in codes_of(text)
+
+
+def test_the_consultation_message_gives_the_earliest_publication() -> None:
+    assert "(2027-02-12 or later)" in _message("PRC504", variant({"tender.published": "2027-02-11"}))

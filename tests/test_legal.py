@@ -12,6 +12,9 @@ import pytest
 
 from procure.legal import (
     Band,
+    additional_information_basis,
+    auto_procedure,
+    bands_in_use,
     consultation_basis,
     decide_procedure,
     legal_data,
@@ -263,3 +266,84 @@ def test_unknown_band_procedure_is_refused() -> None:
     raw["below_threshold"]["bands"][0]["procedure"] = "handshake"
     with pytest.raises(ValueError, match="unknown procedure"):
         parse_legal_data(raw)
+
+
+def test_band_order_must_list_every_national_procedure() -> None:
+    raw = _raw()
+    raw["below_threshold"]["order"] = ["single_private", "national_open"]
+    with pytest.raises(ValueError, match="order must list every national procedure"):
+        parse_legal_data(raw)
+
+
+def test_auto_european_must_be_european() -> None:
+    raw = _raw()
+    raw["auto_european"] = "national_open"
+    with pytest.raises(ValueError, match="not a European procedure"):
+        parse_legal_data(raw)
+
+
+def test_additional_information_applies_to_is_checked() -> None:
+    raw = _raw()
+    raw["additional_information"]["applies_to"] = "sometimes"
+    with pytest.raises(ValueError, match="applies_to"):
+        parse_legal_data(raw)
+
+
+# ---------------------------------------------------------------- gaps closed as data
+
+
+def test_threshold_currency_is_data() -> None:
+    assert legal_data().threshold_currency == "EUR"
+    assert decide_procedure(problem()).threshold_currency == "EUR"
+
+
+def test_band_order_runs_from_lightest_to_most_open() -> None:
+    assert legal_data().band_order == ("single_private", "multiple_private", "national_open")
+
+
+@pytest.mark.parametrize(("code", "several"), [
+    ("open", True), ("restricted", True), ("innovation_partnership", True),
+    ("national_open", True), ("multiple_private", True), ("single_private", False),
+])
+def test_several_bidders_per_procedure(code: str, several: bool) -> None:
+    assert legal_data().procedures[code].several_bidders is several
+    assert decide_procedure(problem(per_iteration=5000, procedure=code)).several_bidders is several
+
+
+def test_six_days_for_answers_bind_only_where_the_law_applies() -> None:
+    assert legal_data().additional_information_days == 6
+    above = decide_procedure(problem(per_iteration=80000))
+    assert above.additional_information_days == 6
+    below = decide_procedure(problem(per_iteration=10000))
+    assert below.additional_information_days is None
+    chosen_european_below = decide_procedure(problem(per_iteration=10000, procedure="open"))
+    assert chosen_european_below.additional_information_days is None
+    assert additional_information_basis("en").startswith("Article 53(2) of Directive 2014/24/EU")
+    assert additional_information_basis("nl").startswith("artikel 53, tweede lid, van Richtlijn 2014/24/EU")
+
+
+def test_auto_procedure_is_what_the_value_alone_gives() -> None:
+    threshold = Decimal(140000)
+    assert auto_procedure(Decimal(140000), threshold) == "open"
+    assert auto_procedure(Decimal(49999), threshold) == "single_private"
+    assert auto_procedure(Decimal(50000), threshold) == "multiple_private"
+    policy = [Band("single_private", Decimal(30000)), Band("multiple_private", Decimal(100000))]
+    assert auto_procedure(Decimal(100000), threshold, policy) == "national_open"
+    assert auto_procedure(Decimal(200000), threshold, policy) == "open"
+
+
+def test_auto_procedure_ignores_the_named_procedure() -> None:
+    chosen = problem(per_iteration=30000, procedure="single_private")
+    decision = decide_procedure(chosen)
+    assert decision.code == "single_private"
+    assert auto_procedure(decision.maximum_value, decision.threshold) == "multiple_private"
+
+
+def test_the_problems_own_bands_are_used_unless_bands_are_passed() -> None:
+    policy = {"bands": [{"procedure": "single_private", "below": 10000}, {"procedure": "multiple_private"}]}
+    own = problem(per_iteration=30000, procurement_policy=policy)
+    assert bands_in_use(own) == (Band("single_private", Decimal(10000)), Band("multiple_private", None))
+    assert decide_procedure(own).code == "multiple_private"
+    assert decide_procedure(problem(per_iteration=4000, procurement_policy=policy)).code == "single_private"
+    assert decide_procedure(own, bands=[Band("national_open", None)]).code == "national_open"
+    assert bands_in_use(problem()) == legal_data().bands

@@ -50,9 +50,10 @@ def run_checks(loaded: Loaded, *, strict: bool = False,
 
     ``strict`` turns warnings into errors (same code). ``extra_words`` adds a
     buyer's own solution words per language (keys ``nl``, ``en``, ``common``),
-    treated like the brands of the built-in list. ``bands`` replaces the example
-    below-threshold bands of ``legal.yaml`` with the buyer's own policy, as in
-    :func:`procure.legal.decide_procedure`.
+    treated like the brands of the built-in list. ``bands`` overrides the
+    below-threshold bands; by default they are the file's own
+    ``procurement_policy.bands``, else the example bands of ``legal.yaml``, exactly
+    as :func:`procure.legal.decide_procedure` (and so the documents) decide.
     """
     return check_loaded(RULES, loaded, strict=strict, extra_words=extra_words, bands=bands)
 

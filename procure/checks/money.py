@@ -66,13 +66,28 @@ def procedure_follows(ctx: Context) -> Iterator[Hit]:
     yield Hit(_procedure_path(ctx), {
         "value": money(d.maximum_value, currency),
         "relation": "at or above" if d.european else "below",
-        "threshold": money(d.threshold, "EUR"),
+        "threshold": money(d.threshold, d.threshold_currency),
         "kind": d.threshold_kind.replace("_", "-"),
         "source": ctx.legal.thresholds_on(d.reference_date).source.en,
         "date": d.reference_date.isoformat(),
         "procedure": procedure_name(ctx, d.code),
-        "how": "as chosen" if d.chosen else "derived from the value",
+        "how": "as chosen" if d.chosen else f"derived from the value{_by_policy(ctx)}",
     })
+
+
+def _by_policy(ctx: Context) -> str:
+    """How a below-threshold procedure was derived: by the file's own bands or procure's examples."""
+    if ctx.decision.european:
+        return ""
+    if ctx.problem.procurement_policy is not None and tuple(ctx.bands) == _file_bands(ctx):
+        return " and procurement_policy.bands"
+    return " and procure's example bands (set your own in procurement_policy.bands)"
+
+
+def _file_bands(ctx: Context) -> tuple[object, ...]:
+    from procure.legal import policy_bands
+
+    return policy_bands(ctx.problem) or ()
 
 
 @rule(
@@ -100,7 +115,7 @@ def procedure_not_allowed(ctx: Context) -> Iterator[Hit]:
         currency = ctx.problem.iteration_budget.currency
         yield Hit(("tender", "procedure"), {
             "procedure": d.code, "value": money(d.maximum_value, currency),
-            "threshold": money(d.threshold, "EUR"), "european": ", ".join(_european_codes(ctx)),
+            "threshold": money(d.threshold, d.threshold_currency), "european": ", ".join(_european_codes(ctx)),
         })
 
 
@@ -127,7 +142,7 @@ def _european_codes(ctx: Context) -> list[str]:
 )
 def buyer_kind_assumed(ctx: Context) -> Iterator[Hit]:
     if ctx.decision.kind_assumed:
-        yield Hit(("buyer", "kind"), {"threshold": money(ctx.decision.threshold, "EUR")})
+        yield Hit(("buyer", "kind"), {"threshold": money(ctx.decision.threshold, ctx.decision.threshold_currency)})
 
 
 @rule(
@@ -136,7 +151,8 @@ def buyer_kind_assumed(ctx: Context) -> Iterator[Hit]:
     severity="info",
     title="The ceiling is below all iterations and options at the full price",
     message="{field} ({ceiling}) is below all {iterations} iterations at {per_iteration} ({full}): "
-            "at that price only {callable} of the {options} option iterations can be called off",
+            "at that price only {callable} of the {options} option iterations can be called off; "
+            "raise the ceiling or lower option_iterations so the two agree",
     explanation="""
         The ceiling is the maximum value of the whole contract, options
         included, and it is the value the procedure is based on. When it is
@@ -168,9 +184,9 @@ def ceiling_caps_options(ctx: Context) -> Iterator[Hit]:
     code="PRC403",
     name="procedure-below-band",
     severity="warning",
-    title="The chosen national procedure is lighter than the buyer's bands allow for this value",
-    message="{field} is {procedure}, which the bands allow below {limit}; for a maximum value of {value} "
-            "they give {expected}: choose that or a more open procedure, or record the reason in checks.ignore",
+    title="The chosen national procedure is lighter than the buyer's bands give for this value",
+    message="{field} is {procedure}, lighter than {expected}, which {bands} give for a maximum value of "
+            "{value}: choose {expected} or a more open procedure, or record the reason in checks.ignore",
     explanation="""
         Below the EU thresholds the law does not prescribe a procedure, but the
         buyer must choose one on objective grounds and explain the choice when
@@ -180,10 +196,23 @@ def ceiling_caps_options(ctx: Context) -> Iterator[Hit]:
         Choosing a lighter procedure than the band gives for the value (for
         example a single invited supplier for a contract in the several-suppliers
         band) needs a reason the buyer can defend. A more open procedure than the
-        band gives is always fine.
+        band gives is always fine; which is lighter follows the order in
+        procure/data/legal.yaml (below_threshold.order: single_private,
+        multiple_private, national_open).
 
-        The bands are policy, not law: procure's defaults are an example in
-        procure/data/legal.yaml; a buyer passes its own.
+        The bands are policy, not law. procure's defaults are an example in
+        procure/data/legal.yaml; a problem statement sets the buyer's own:
+
+            procurement_policy:
+              bands:
+                - procedure: single_private
+                  below: 30000
+                - procedure: multiple_private
+                  below: 150000
+                # values from 150000 up to the EU threshold: national_open
+
+        A band without `below` runs up to the EU threshold. The documents use
+        the same bands when tender.procedure is auto.
     """,
     sources=(
         "Aanbestedingswet 2012, article 1.4 (objective choice of procedure, reasons on request)",
@@ -195,21 +224,16 @@ def procedure_below_band(ctx: Context) -> Iterator[Hit]:
     d = ctx.decision
     if not d.chosen or d.european or ctx.legal.procedures[d.code].european:
         return
-    order = [band.procedure for band in ctx.bands] + [ctx.legal.fallback]
+    order = ctx.legal.band_order
     if d.code not in order or ctx.band_procedure not in order:
         return
     if order.index(d.code) < order.index(ctx.band_procedure):
         currency = ctx.problem.iteration_budget.currency
+        own = ctx.problem.procurement_policy is not None and tuple(ctx.bands) == _file_bands(ctx)
         yield Hit(("tender", "procedure"), {
-            "procedure": d.code, "limit": money(_band_limit(ctx, d.code), "EUR"),
-            "value": money(d.maximum_value, currency), "expected": ctx.band_procedure,
+            "procedure": d.code, "value": money(d.maximum_value, currency), "expected": ctx.band_procedure,
+            "bands": "procurement_policy.bands" if own else "procure's example bands",
         })
-
-
-def _band_limit(ctx: Context, code: str) -> Decimal:
-    """The upper limit of the (first) band of ``code``; a band without one runs to the EU threshold."""
-    band = next(b for b in ctx.bands if b.procedure == code)
-    return ctx.decision.threshold if band.below is None else band.below
 
 
 @rule(
@@ -243,8 +267,9 @@ def thresholds_out_of_date(ctx: Context) -> Iterator[Hit]:
     name="currency-not-euro",
     severity="warning",
     title="Amounts are not in euros, but the thresholds are",
-    message="{field} is {currency}: the EU thresholds are in euros and procure compared the amounts as if "
-            "they were euros; check the value against the threshold in {currency}",
+    message="{field} is {currency}: the EU thresholds are in {threshold_currency} and procure compared the "
+            "amounts as if they were {threshold_currency}; check the value against the threshold in {currency} "
+            "and set tender.procedure explicitly",
     explanation="""
         The thresholds of Directive 2014/24/EU are set in euros; for member states
         outside the euro area the Commission publishes their value in the
@@ -257,5 +282,6 @@ def thresholds_out_of_date(ctx: Context) -> Iterator[Hit]:
 )
 def currency_not_euro(ctx: Context) -> Iterator[Hit]:
     currency = ctx.problem.iteration_budget.currency
-    if currency != "EUR":
-        yield Hit(("iteration_budget", "currency"), {"currency": currency})
+    if currency != ctx.legal.threshold_currency:
+        yield Hit(("iteration_budget", "currency"),
+                  {"currency": currency, "threshold_currency": ctx.legal.threshold_currency})

@@ -19,12 +19,11 @@ from datetime import date, datetime, timedelta
 
 from procure.checks.core import Context, Hit, rule
 
-# Policy margins (not law); each rule's explanation gives the reasoning.
-QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE = 10
+# Policy margins (not law); each rule's explanation gives the reasoning. The legal
+# periods (minimum periods, the six days for answers, the standstill) come from the data.
+DAYS_TO_ANSWER_QUESTIONS = 4
 SHORTEST_FAIR_CONSULTATION_DAYS = 14
 DAYS_TO_PROCESS_CONSULTATION = 14
-# National procedures with more than one bidder, where a losing bidder may want to object.
-SEVERAL_BIDDER_NATIONAL_PROCEDURES = frozenset({"national_open", "multiple_private"})
 
 
 def day(value: date | datetime | None) -> date | None:
@@ -93,23 +92,74 @@ def submission_period_too_short(ctx: Context) -> Iterator[Hit]:
     })
 
 
+def _questions(ctx: Context) -> tuple[int, date] | None:
+    """Days from questions_due to the submission deadline, and the deadline's date (None if either is absent)."""
+    tender = ctx.problem.tender
+    days = _tender_days(ctx, "questions_due", "submission_deadline")
+    if tender is None or days is None or tender.submission_deadline is None:
+        return None
+    return days, day(tender.submission_deadline)
+
+
 @rule(
     code="PRC502",
+    name="questions-after-answer-limit",
+    severity="error",
+    title="Questions close after the last day the law allows for answering them",
+    message="{field} is {days} days before the submission deadline, but answers must reach every bidder "
+            "at least {legal} days before it, by {answers_by} ({basis}): close questions by {latest} or "
+            "earlier, or move the deadline later",
+    explanation="""
+        In a European procedure, additional information that bidders asked for
+        in good time (in the Netherlands: the answers in the nota van
+        inlichtingen) must reach every bidder at least six days before the
+        deadline for tenders. A timetable that accepts questions after that day
+        promises answers the buyer cannot lawfully give in time: either the
+        answers come too late, or the buyer must refuse questions it invited.
+        The rule applies where the law does, that is when the maximum value is
+        at or above the EU threshold; below it PRC507 gives the same advice as
+        a warning. The number of days comes from procure/data/legal.yaml
+        (additional_information).
+
+        procure suggests closing questions at least four days before the last
+        day for answers, so that the buyer can collect, answer and publish them
+        and bidders can still use them.
+    """,
+    sources=(
+        "Directive 2014/24/EU, article 53(2) (additional information at least six days before the deadline)",
+        "Dutch practice: the nota van inlichtingen (isgv.nl, 'Nota van inlichtingen')",
+    ),
+)
+def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
+    legal = ctx.decision.additional_information_days
+    found = _questions(ctx)
+    if legal is None or found is None or found[0] >= legal:
+        return
+    days, deadline = found
+    yield Hit(("tender", "questions_due"), {
+        "days": days, "legal": legal, "answers_by": (deadline - timedelta(days=legal)).isoformat(),
+        "basis": ctx.legal.additional_information_basis.en,
+        "latest": (deadline - timedelta(days=legal + DAYS_TO_ANSWER_QUESTIONS)).isoformat(),
+    })
+
+
+@rule(
+    code="PRC507",
     name="questions-too-late",
     severity="warning",
-    title="Questions close too close to the submission deadline to be answered in time",
+    title="Questions close too close to the submission deadline to be answered in good time",
     message="{field} is {days} days before the submission deadline: close questions at least {minimum} "
             "days before it ({latest} or earlier) so that the answers reach every bidder in time",
     explanation="""
         Bidders' questions are answered in a nota van inlichtingen that every
-        bidder receives. The directive requires additional information asked
-        for in good time to reach bidders at least six days before the
-        deadline; the buyer needs a few working days to collect, answer and
-        publish the questions before that, and bidders need the answers to
-        finish their tenders. procure therefore asks that questions close at
-        least 10 days before the deadline (six days plus four to answer). This
-        is a practical margin, and also good practice below the thresholds,
-        where the directive's rule does not apply.
+        bidder receives, and bidders need the answers to finish their tenders.
+        Above the EU threshold the answers must be sent at least six days before
+        the deadline (PRC502, an error when the timetable makes that
+        impossible); below it the same six days are good practice. The buyer
+        also needs a few days to collect, answer and publish the questions.
+        procure therefore asks that questions close at least 10 days before the
+        deadline: the six days from procure/data/legal.yaml plus four to answer
+        (a practical margin, not law).
     """,
     sources=(
         "Directive 2014/24/EU, article 53(2) (additional information at least six days before the deadline)",
@@ -117,13 +167,16 @@ def submission_period_too_short(ctx: Context) -> Iterator[Hit]:
     ),
 )
 def questions_too_late(ctx: Context) -> Iterator[Hit]:
-    tender = ctx.problem.tender
-    days = _tender_days(ctx, "questions_due", "submission_deadline")
-    if tender is None or days is None or days >= QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE:
+    found = _questions(ctx)
+    minimum = ctx.legal.additional_information_days + DAYS_TO_ANSWER_QUESTIONS
+    if found is None or found[0] >= minimum:
         return
-    latest = day(tender.submission_deadline) - timedelta(days=QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE)
+    legal = ctx.decision.additional_information_days
+    if legal is not None and found[0] < legal:
+        return  # PRC502 speaks
+    days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "minimum": QUESTIONS_CLOSE_DAYS_BEFORE_DEADLINE, "latest": latest.isoformat(),
+        "days": days, "minimum": minimum, "latest": (deadline - timedelta(days=minimum)).isoformat(),
     })
 
 
@@ -167,7 +220,7 @@ def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
     severity="warning",
     title="The tender is published too soon after the consultation responses",
     message="{field} is {days} days after the consultation responses were due: allow at least {minimum} "
-            "days to process them and share what was learned with every bidder",
+            "days ({earliest} or later) to process them and share what was learned with every bidder",
     explanation="""
         A consultation is meant to shape the tender, and whatever the buyer
         learned from it must reach every bidder, not only those who took part
@@ -188,7 +241,9 @@ def consultation_too_close_to_tender(ctx: Context) -> Iterator[Hit]:
         return
     days = days_between(consultation.responses_due, tender.published)
     if days is not None and days < DAYS_TO_PROCESS_CONSULTATION:
-        yield Hit(("tender", "published"), {"days": days, "minimum": DAYS_TO_PROCESS_CONSULTATION})
+        earliest = day(consultation.responses_due) + timedelta(days=DAYS_TO_PROCESS_CONSULTATION)
+        yield Hit(("tender", "published"), {"days": days, "minimum": DAYS_TO_PROCESS_CONSULTATION,
+                                            "earliest": earliest.isoformat()})
 
 
 def _standstill_hit(ctx: Context) -> Hit | None:
@@ -216,9 +271,9 @@ _STANDSTILL_EXPLANATION = """
     counted from the day after the decision was sent. The contract may be
     concluded, and so start, only after the last of those days: a decision
     sent on 10 April 2027 runs until 30 April, and the earliest start is
-    1 May. Whether a last day on a weekend or public holiday moves to the
-    next working day (Algemene termijnenwet) is debated; procure does not
-    know holidays, so leave a margin.
+    1 May. Courts have applied the Algemene termijnenwet, so that a last day
+    on a weekend or public holiday moves to the next working day; procure
+    does not know holidays, so leave a margin.
 """
 
 
@@ -256,7 +311,8 @@ def standstill_too_short(ctx: Context) -> Iterator[Hit]:
     losing bidder still needs a chance to object before the contract is
     concluded, and many buyers' procurement policies use the same 20 days.
     With a single invited supplier there is nobody to object, and the rule
-    does not apply.
+    does not apply. Which procedures have several bidders is recorded per
+    procedure in procure/data/legal.yaml (several_bidders).
 """,
     sources=(
         "Aanbestedingswet 2012, article 2.127 (applied by analogy below the threshold)",
@@ -265,5 +321,5 @@ def standstill_too_short(ctx: Context) -> Iterator[Hit]:
 def standstill_advised(ctx: Context) -> Iterator[Hit]:
     hit = _standstill_hit(ctx)
     d = ctx.decision
-    if hit is not None and not d.european and d.code in SEVERAL_BIDDER_NATIONAL_PROCEDURES:
+    if hit is not None and not d.european and d.several_bidders:
         yield hit

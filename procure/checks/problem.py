@@ -98,6 +98,13 @@ def solution_in_outcome(ctx: Context) -> Iterator[Hit]:
         standard, a data format); if a reference really is unavoidable, add "or
         equivalent". Generic technologies (cloud, app) are not flagged here: as a
         boundary condition they can be legitimate.
+
+        A constraint about working with a system the buyer already has ("koppelt
+        met het bestaande zaaksysteem van Centric", "integrates with our current
+        SAP") is a reference justified by the subject-matter, and "or equivalent"
+        would make no sense there: such constraints, recognised by the words
+        under `interoperability` in procure/data/solution_words.yaml, are left
+        alone.
     """,
     sources=(
         "Directive 2014/24/EU, article 42(4)",
@@ -109,5 +116,5 @@ def brand_in_constraint(ctx: Context) -> Iterator[Hit]:
     equivalent = vocab.equivalent.words[0] if vocab.equivalent.words else "or equivalent"
     for index, text in enumerate(ctx.problem.problem.constraints):
         found = vocab.brands.find(text)
-        if found and not vocab.equivalent.find(text):
+        if found and not vocab.equivalent.find(text) and not vocab.interoperability.find(text):
             yield Hit(("problem", "constraints", index), {"terms": _terms(found), "equivalent": equivalent})

@@ -18,36 +18,31 @@ from procure.checks.vocabulary import vocabulary
 if TYPE_CHECKING:
     from procure.legal import Band
     from procure.loader import Loaded
-    from procure.model import Problem
 
 
 def build_context(loaded: Loaded, extra_words: Mapping[str, Sequence[str]] | None = None,
                   bands: Sequence[Band] | None = None) -> Context:
-    """Everything the rules read for one file, computed once."""
+    """Everything the rules read for one file, computed once.
+
+    The bands are ``bands`` when given, else the file's ``procurement_policy.bands``,
+    else the example bands of the legal data, exactly as the documents decide.
+    """
     from procure import legal
 
     problem = loaded.problem
-    data = legal.legal_data()
-    decision = legal.decide_procedure(problem, bands)
-    derived = legal.decide_procedure(as_auto(problem), bands) if decision.chosen else decision
+    in_use = legal.bands_in_use(problem, bands)
+    decision = legal.decide_procedure(problem, in_use)
     return Context(
         problem=problem,
         source=loaded.source,
         file=file_name(loaded),
         language=problem.language,
-        legal=data,
+        legal=legal.legal_data(),
         decision=decision,
         vocabulary=vocabulary(problem.language, extra_words),
-        bands=tuple(data.bands if bands is None else bands),
-        band_procedure=derived.code,
+        bands=in_use,
+        band_procedure=legal.auto_procedure(decision.maximum_value, decision.threshold, in_use),
     )
-
-
-def as_auto(problem: Problem) -> Problem:
-    """The same problem with ``procedure: auto``, to learn what the value alone would give."""
-    if problem.tender is None:
-        return problem
-    return problem.model_copy(update={"tender": problem.tender.model_copy(update={"procedure": "auto"})})
 
 
 def file_name(loaded: Loaded) -> str:

@@ -56,8 +56,8 @@ def _entry_pattern(entry: str) -> str:
     letters = [c for c in entry if c.isalpha()]
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return body
-    if entry[0].isupper():  # a letter, so re.escape left it as it is
-        return f"{entry[0]}(?i:{body[1:]})"
+    if entry[0].isupper():  # a name; a letter, so re.escape left it as it is. Not after "word-".
+        return f"(?<!\\w-){entry[0]}(?i:{body[1:]})"
     return f"(?i:{body})"
 
 
@@ -69,6 +69,7 @@ class Vocabulary:
     brands: WordList
     technologies: WordList
     equivalent: WordList
+    interoperability: WordList
     measurable: WordList
     user_centred: tuple[str, ...]
 
@@ -113,6 +114,7 @@ def _vocabulary(language: str, extra: tuple[str, ...]) -> Vocabulary:
         brands=WordList.of([*common.get("brands", []), *own.get("brands", []), *extra]),
         technologies=WordList.of([*common.get("technologies", []), *own.get("technologies", [])]),
         equivalent=WordList.of(own.get("equivalent", [])),
+        interoperability=WordList.of(own.get("interoperability", [])),
         measurable=WordList.of(outcome["measurable"].get(language, [])),
         user_centred=tuple(w.casefold() for w in outcome["user_centred"].get(language, [])),
     )
