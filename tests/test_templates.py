@@ -75,18 +75,18 @@ FULL: dict[str, Any] = {
 #: Every section DOMAIN.md requires, as the level-1 headings of each document, in order.
 H1 = {
     ("nl", "tender"): [
-        "Inleiding", "Het probleem", "Gebruikers en hun behoeften", "Wat al is gedaan en de huidige fase",
-        "Beoogde uitkomsten", "Scope: productvisie en randvoorwaarden", "Werken in iteraties", "Budget en betaling",
+        "Inleiding", "Het probleem", "Gebruikers en hun behoeften", "Eerder werk en huidige fase",
+        "Beoogde uitkomsten", "Scope en randvoorwaarden", "Werken in iteraties", "Budget en betaling",
         "Looptijd", "Kwaliteit en levering", "Intellectueel eigendom, licenties, gegevens en exit",
         "Toepasselijke voorwaarden", "Procedure en planning", "Inschrijving", "Selectie en gunning",
-        "Hoe de marktconsultatie deze aanbesteding heeft gevormd", "Bijlagen",
+        "Marktconsultatie", "Bijlagen",
     ],
     ("en", "tender"): [
-        "Introduction", "The problem", "Users and their needs", "Work done so far and the current phase",
-        "Intended outcomes", "Scope: product vision and boundary conditions", "Working in iterations",
+        "Introduction", "The problem", "Users and their needs", "Work so far and current phase",
+        "Intended outcomes", "Scope and boundary conditions", "Working in iterations",
         "Budget and payment", "Duration", "Quality and delivery", "Intellectual property, licences, data and exit",
-        "Applicable terms and conditions", "Procedure and timetable", "Submission", "Selection and award",
-        "How the market consultation shaped this tender", "Annexes",
+        "Applicable terms", "Procedure and timetable", "Submission", "Selection and award",
+        "Market consultation", "Annexes",
     ],
     ("nl", "consultation"): [
         "Doel van deze marktconsultatie", "Het probleem en de beoogde uitkomsten", "Voorlopige opzet van de opdracht",
@@ -95,7 +95,7 @@ H1 = {
     ],
     ("en", "consultation"): [
         "Purpose of this market consultation", "The problem and the intended outcomes",
-        "Provisional outline of the contract", "Participation without obligation", "Equal treatment",
+        "Provisional outline of the contract", "Non-binding participation", "Equal treatment",
         "Confidentiality", "Questions to the market", "How to respond", "Timeline", "Meeting", "Contact person",
         "Publication of the results", "Next steps",
     ],
@@ -103,13 +103,13 @@ H1 = {
 
 #: Subsections DOMAIN.md asks for by name (why now, iteration model, timetable, standstill, criteria, ...).
 H2 = {
-    ("nl", "tender"): {"Waarom nu", "Huidige situatie", "Productvisie", "Randvoorwaarden", "Verloop van een iteratie",
+    ("nl", "tender"): {"In het kort", "Waarom nu", "Huidige situatie", "Productvisie", "Randvoorwaarden", "Verloop van een iteratie",
                        "Acceptatie", "Stoppen zonder vergoeding", "Opschalen met opties", "Betaling",
                        "Intellectueel eigendom en licenties", "Gegevens", "Exit", "Waarom deze procedure", "Planning",
                        "Vragen en nota van inlichtingen", "Gunningsbeslissing en opschortende termijn",
                        "Communicatie", "Vertrouwelijkheid", "Uitsluitingsgronden", "Geschiktheid",
                        "Gunningscriteria", "Beoordeling van de kwaliteit", "Beoordeling van de prijs"},
-    ("en", "tender"): {"Why now", "Current situation", "Product vision", "Boundary conditions",
+    ("en", "tender"): {"In brief", "Why now", "Current situation", "Product vision", "Boundary conditions",
                        "The course of an iteration", "Acceptance", "Stopping without compensation",
                        "Scaling up through options", "Payment", "Intellectual property and licences", "Data", "Exit",
                        "Why this procedure", "Timetable", "Questions and clarification notices",
@@ -417,3 +417,94 @@ def test_a_threshold_not_in_force_on_the_reference_date_is_a_placeholder(languag
     gaps = placeholders(parse(render(problem(FULL, language), "tender", threshold_in_force=False)))
     assert len(gaps) == 1
     assert {"nl": "datum van publicatie", "en": "date of publication"}[language] in gaps[0]
+
+
+# --------------------------------------------------------------------------- cross-references and naming
+
+#: How a template refers to a numbered top-level section: "section 5 (Intended outcomes)" or just "section 5".
+SECTION_WORD = {"nl": "hoofdstuk", "en": "section"}
+
+
+def _all_variants(language: str) -> Iterator[tuple[str, str]]:
+    """Every document of the test data and the examples in a language, as (label, markdown)."""
+    variants = [problem(FULL, language), problem(MINIMAL, language)]
+    variants += [load_problem(ex).problem for ex in sorted((ROOT / "examples").glob("*.yaml"))
+                 if load_problem(ex).problem.language == language]
+    for index, p in enumerate(variants):
+        for kind in KINDS:
+            yield f"{kind}-{index}", render(p, kind)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_section_references_name_the_section_they_point_to(language: str) -> None:
+    """The renderer numbers headings itself, so a template's "section 5 (Intended outcomes)" is checked here."""
+    import re
+
+    word = SECTION_WORD[language]
+    pattern = re.compile(rf"{word}(?:en)? (\d+)(?: \(([^)]+)\))?")
+    for label, markdown in _all_variants(language):
+        titles = headings(markdown, 1)
+        found = pattern.findall(plain(markdown))
+        for number, title in found:
+            assert 1 <= int(number) <= len(titles), (label, number)
+            if title:
+                assert titles[int(number) - 1] == title, (label, number, title)
+        if label.startswith("tender"):
+            assert found, label
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_buyer_is_named_once_then_called_the_contracting_authority(language: str, kind: str) -> None:
+    """Any name reads well: no "for National Permits Agency", no "zij" after "het Waterschap"."""
+    p = problem(FULL, language)
+    text = plain(render(p, kind))
+    assert text.count(p.buyer.organisation) == 1
+    authority = {"nl": "de aanbestedende dienst", "en": "the contracting authority"}[language]
+    assert authority in text.lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_summary_table_leaves_out_dates_not_yet_known(language: str) -> None:
+    tender = {k: v for k, v in FULL["tender"].items() if k not in ("submission_deadline", "contract_start")}
+    markdown = render(problem(FULL, language, tender=tender), "tender")
+    rows = [[texts(cell) for cell in tr.children] for tr in parse(markdown).walk() if tr.type == "tr"]
+    summary = {"nl": "Prijs per iteratie", "en": "Price per iteration"}[language]
+    assert any(row[0] == summary for row in rows)
+    start = {"nl": "Beoogde start", "en": "Intended start"}[language]
+    assert not any(row[0] == start for row in rows)
+    full_rows = [[texts(c) for c in tr.children] for tr in parse(render(problem(FULL, language), "tender")).walk()
+                 if tr.type == "tr"]
+    assert any(row[0] == start for row in full_rows)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_scaling_up_through_options_is_promised_only_when_there_are_options(language: str) -> None:
+    phrase = {"nl": "met opties worden opgeschaald", "en": "scaled up through options"}[language]
+    assert phrase in plain(render(problem(FULL, language), "tender"))
+    budget = FULL["iteration_budget"] | {"option_iterations": 0}
+    budget.pop("ceiling")
+    assert phrase not in plain(render(problem(FULL, language, iteration_budget=budget), "tender"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_consultation_lists_constraints_and_exclusions_separately(language: str) -> None:
+    markdown = render(problem(FULL, language), "consultation")
+    titles = set(headings(markdown, 2))
+    assert {"nl": {"Randvoorwaarden", "Buiten de opdracht"}, "en": {"Boundary conditions", "Out of scope"}}[language] <= titles
+    only = FULL["problem"] | {"out_of_scope": []}
+    titles = set(headings(render(problem(FULL, language, problem=only), "consultation"), 2))
+    assert {"nl": "Buiten de opdracht", "en": "Out of scope"}[language] not in titles
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_consultation_meeting_details_are_a_table(language: str) -> None:
+    markdown = render(problem(FULL, language), "consultation")
+    rows = [[texts(cell) for cell in tr.children] for tr in parse(markdown).walk() if tr.type == "tr"]
+    assert [{"nl": "Plaats", "en": "Place"}[language], "Online"] in rows
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_page_limit_of_the_plan_follows_the_number_of_quality_criteria(language: str) -> None:
+    text = plain(render(problem(FULL, language), "tender"))
+    assert {"nl": "in totaal 4 pagina's", "en": "4 pages in all"}[language] in text
