@@ -499,6 +499,9 @@ class Tender(_Model):
     award_decision: When | None = None
     contract_start: When | None = None
     evaluation: Evaluation | None = None
+    #: Extension: the general purchasing terms that govern the contract, when the buyer's
+    #: kind does not settle it (a water board or province may use its own rather than GIBIT).
+    general_terms: OptionalText = None
 
     @field_validator(*TENDER_DATE_FIELDS[1:])
     @classmethod

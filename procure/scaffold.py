@@ -8,7 +8,6 @@ from typing import Any
 from procure.errors import Location, OutputError
 
 STARTERS_DIR = Path(__file__).parent / "starters"
-SCHEMA_ID = "https://procure.example/schema/problem-statement-1.json"
 
 
 def starter_text(language: str) -> str:
@@ -36,4 +35,4 @@ def problem_json_schema() -> dict[str, Any]:
     from procure.model import Problem
 
     schema = Problem.model_json_schema(mode="validation")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from datetime import date, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from procure.legal import consultation_basis, decide_procedure
 from procure.loader import load_problem
 from procure.markdown import parse, placeholders, unknown_node_types
 from procure.model import Problem
-from procure.templating import load_strings, render_markdown
+from procure.templating import format_date, load_strings, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nl", "en")
@@ -214,7 +215,7 @@ def test_examples_render_without_placeholders(language: str, kind: str) -> None:
 MINIMAL_GAPS = {
     ("nl", "tender"): ["problem.evidence", "problem.current_situation", "outcomes.measured_by",
                        "tender.contract_start", "tender.published", "tender.questions_due",
-                       "tender.submission_deadline", "tender.award_decision", "vul buyer.kind in",
+                       "tender.submission_deadline", "tender.award_decision", "vul buyer.kind of tender.general_terms in",
                        "geen marktconsultatie"],
     ("en", "tender"): ["problem.evidence", "problem.current_situation", "outcomes.measured_by",
                        "tender.contract_start", "tender.published", "tender.questions_due",
@@ -282,6 +283,24 @@ def test_terms_follow_the_kind_of_buyer() -> None:
     unknown = {k: v for k, v in FULL["buyer"].items() if k != "kind"}
     gaps = placeholders(parse(render(problem(FULL, "nl", buyer=unknown), "tender")))
     assert any("ARBIT-2022" in gap and "GIBIT" in gap for gap in gaps)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_buyers_own_general_terms_replace_the_default(language: str) -> None:
+    terms = "Algemene Inkoopvoorwaarden Waterschap Lage Landen 2025"
+    text = plain(render(problem(FULL, language, tender=FULL["tender"] | {"general_terms": terms}), "tender"))
+    assert terms in text and "GIBIT" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_clarification_notice_date_follows_the_law_only_where_it_applies(language: str) -> None:
+    small = FULL["iteration_budget"] | {"option_iterations": 0, "ceiling": None}
+    national = plain(render(problem(FULL, language, iteration_budget=small), "tender"))
+    european = plain(render(problem(FULL, language), "tender"))
+    deadline = date.fromisoformat(str(FULL["tender"]["submission_deadline"])[:10])
+    six_days_before = format_date(deadline - timedelta(days=6), language)
+    assert six_days_before in european
+    assert six_days_before not in national
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
