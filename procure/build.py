@@ -137,6 +137,7 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
 
 def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """Label/value pairs on the title page; a missing date shows as the placeholder text."""
+    from procure.docx_render import Gap
     from procure.templating import format_date
 
     problem = loaded.problem
@@ -148,11 +149,13 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
     rows = [(labels["reference"], problem.reference), (labels["buyer"], buyer),
             (labels["contact"], f"{contact.name}, {contact.email}")]
     if kind == "tender":
+        label, field = labels["published"], "tender.published"
         day = problem.tender.published if problem.tender else None
-        rows.append((labels["published"], format_date(day, problem.language) if day else "—"))
     else:
+        label, field = labels["responses_due"], "consultation.responses_due"
         day = problem.consultation.responses_due if problem.consultation else None
-        rows.append((labels["responses_due"], format_date(day, problem.language) if day else "—"))
+    gap = Gap(f"[{strings['placeholder_prefix']}: {label.lower()}, {field}]")
+    rows.append((label, format_date(day, problem.language) if day else gap))
     return tuple(rows)
 
 
@@ -220,26 +223,42 @@ def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:
 
 
 def render_batch(sources: list[Path], options: BuildOptions, jobs: int = 1) -> list[PackResult]:
-    """Render many problem files, in parallel when ``jobs`` > 1; results keep the input order."""
-    if jobs <= 1 or len(sources) <= 1:
-        results = [build_pack(source, options) for source in sources]
+    """Render many problem files, in parallel when ``jobs`` > 1; results keep the input order.
+
+    Files whose documents would land on another file's (one reference, or one file
+    given twice) are refused before anything is written, so no pack replaces another.
+    """
+    refused = _shared_outputs(sources, options) if len(sources) > 1 else {}
+    todo = [source for index, source in enumerate(sources) if index not in refused]
+    if jobs <= 1 or len(todo) <= 1:
+        built = [build_pack(source, options) for source in todo]
     else:
-        workers = min(jobs, len(sources), os.cpu_count() or 1)
+        workers = min(jobs, len(todo), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(build_pack, sources, [options] * len(sources)))
-    _flag_shared_outputs(results)
-    return results
+            built = list(pool.map(build_pack, todo, [options] * len(todo)))
+    done = iter(built)
+    return [refused[index] if index in refused else next(done) for index in range(len(sources))]
 
 
-def _flag_shared_outputs(results: list[PackResult]) -> None:
-    """Two files with one reference write the same documents: the later one fails, naming both."""
-    first: dict[Path, Path] = {}
-    for result in results:
-        for doc in result.documents:
-            if doc.path in first:
-                result.issues.append(Issue(
-                    Location(file=str(result.source), field="reference"),
-                    f"{doc.path} was also written for {first[doc.path]}, which has the same reference; "
-                    "give each problem statement its own reference"))
-            else:
-                first[doc.path] = result.source
+def _shared_outputs(sources: list[Path], options: BuildOptions) -> dict[int, PackResult]:
+    """The files, by position, whose output would overwrite an earlier file's (compared as the
+    file system may: case-insensitively). A file that does not load is left to build_pack to report."""
+    from procure.loader import load_problem
+
+    first: dict[str, Path] = {}
+    refused: dict[int, PackResult] = {}
+    for index, source in enumerate(sources):
+        try:
+            reference = load_problem(source).problem.reference
+        except ProcureError:
+            continue
+        for kind in options.kinds:
+            key = os.path.normcase(str(output_path(options.out_dir, reference, kind).absolute())).casefold()
+            if key in first:
+                refused[index] = PackResult(source, issues=[Issue(
+                    Location(file=str(source), field="reference"),
+                    f"its documents would replace those of {first[key]} (same reference {reference!r}, or the "
+                    "same file twice); give each problem statement its own reference; nothing was written")])
+                break
+            first[key] = source
+    return refused

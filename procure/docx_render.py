@@ -54,6 +54,10 @@ _UNSUPPORTED_HINTS = {
 }
 
 
+class Gap(str):
+    """A cover value still to be filled in: shown, like ``[[...]]`` in the body, in the Placeholder style."""
+
+
 @dataclass(frozen=True)
 class DocMeta:
     """What the document says about itself: cover page, header, footer, properties."""
@@ -177,7 +181,8 @@ class DocxRenderer:
             for label, value in meta.cover_rows:
                 out.append(ox.row_open(header=False))
                 for text, width, role in ((label, widths[0], "Cover Label"), (value, widths[1], "Cover Value")):
-                    out += (ox.cell_open(width), ox.p_open(ids[role]), ox.run_xml(ox.clean_text(text)),
+                    run_style = ids["Placeholder"] if isinstance(text, Gap) else None
+                    out += (ox.cell_open(width), ox.p_open(ids[role]), ox.run_xml(ox.clean_text(text), run_style),
                             ox.P_CLOSE, ox.CELL_CLOSE)
                 out.append(ox.ROW_CLOSE)
             out.append(ox.TABLE_CLOSE)

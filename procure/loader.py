@@ -60,6 +60,7 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 # Leading zeros make text, not a number: 0301234567 is a phone number, not 301234567.
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_MAX_INT_CHARS = 40
 _SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 _TIMESTAMP = re.compile(  # YAML 1.1 timestamps: a date, or a date and a time with seconds
     r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -455,7 +456,7 @@ class _Builder:
         if text in _BOOLS:
             return _BOOLS[text]
         if _INT.match(text):
-            return int(text)
+            return int(text) if len(text) <= _MAX_INT_CHARS else Decimal(text)  # int() refuses 4,300+ digits
         if _FLOAT.match(text):
             return Decimal(text)
         if text.lower() in _SPECIAL_FLOATS:

@@ -112,9 +112,19 @@ def rule_violations(error: dict[str, Any]) -> list[Violation] | None:
     return list(error["ctx"]["violations"])
 
 
+#: Decimals with more digits than this are shown in scientific notation in messages.
+MAX_SHOWN_DIGITS = 24
+#: No public IT contract comes near a trillion; a larger amount is a typing error.
+MAX_AMOUNT = Decimal(10) ** 12
+#: Iterations beyond this are a typing error (a thousand two-week cycles is 38 years).
+MAX_ITERATIONS = 1000
+
+
 def show(value: object) -> str:
     """A value as a message shows it: decimals without exponent, date-times to the minute."""
     if isinstance(value, Decimal):
+        if value.is_finite() and abs(value.adjusted()) > MAX_SHOWN_DIGITS:
+            return f"{value:.3E}"  # never a message with a million digits in it
         return format(value, "f")
     if isinstance(value, datetime):
         spec = "minutes" if value.second == 0 and value.microsecond == 0 else "auto"
@@ -288,6 +298,9 @@ def _amount(value: Any) -> Decimal:
         )
     if number <= 0:
         raise _fail("amount_positive", "must be more than 0; {value} is not", value=show(number))
+    if number > MAX_AMOUNT:
+        raise _fail("amount_too_large", "{value} is more than a trillion; check the amount (in the currency's "
+                    "major unit, excluding VAT)", value=show(number))
     return number
 
 
@@ -336,8 +349,9 @@ Amount = Annotated[Decimal, BeforeValidator(_amount)]
 IterationWeeks = _whole(
     1, 13, "must be 1 to 13 weeks, not {value}: a cycle longer than a quarter is not short; plan shorter iterations"
 )
-Iterations = _whole(1, None, "must be at least 1, not {value}: the contract starts with at least one iteration")
-OptionIterations = _whole(0, None, "must be 0 or more, not {value}")
+Iterations = _whole(1, MAX_ITERATIONS, "must be 1 to 1000, not {value}: the contract starts with at least one "
+                    "iteration")
+OptionIterations = _whole(0, MAX_ITERATIONS, "must be 0 to 1000, not {value}")
 Pages = _whole(1, None, "must be at least 1 page, not {value}")
 CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from procure import docx_oxml as ox
-from procure.errors import StyleError
+from procure.errors import Location, StyleError
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -137,6 +137,9 @@ def _open_reference(path: Path) -> DocxDocument:
 
     if path.is_dir():
         raise StyleError(f"reference document {path} is a folder, not a .docx file")
+    if not path.is_file():
+        raise StyleError(f"reference document {path} is not a regular file; give the path of a .docx",
+                         Location(file=str(path)))
     try:
         return Document(str(path))
     except Exception as exc:  # python-docx raises KeyError, ValueError, BadZipFile, lxml errors
@@ -148,8 +151,6 @@ def _open_reference(path: Path) -> DocxDocument:
 
 def _prepare(document: DocxDocument, reference: Path | None) -> HouseStyle:
     """Turn a document (python-docx's default, or a reference) into a HouseStyle."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-
     from procure.package import package_bytes
 
     part = document.part
@@ -160,7 +161,7 @@ def _prepare(document: DocxDocument, reference: Path | None) -> HouseStyle:
     if reference is None:
         ox.set_page_setup(sect, A4, MARGINS)
     width = ox.text_width(sect)
-    styles = part.part_related_by(RT.STYLES).element
+    styles = document.styles.element  # python-docx adds a default styles part when a file has none
     if reference is None:
         styles[:] = [copy.deepcopy(child) for child in _house_xml("styles")]
         id_map = {ox.style_name(s).casefold(): s.get(ox.STYLE_ID) for s in ox.iter_styles(styles)}

@@ -204,12 +204,17 @@ def format_money(amount: Decimal | int, currency: str, language: str) -> str:
 # --------------------------------------------------------------------------- strings
 
 
+@lru_cache(maxsize=1)
 def builtin_templates_dir() -> Path:
-    """Where the built-in templates live: the source checkout's ``templates/``, else package data."""
-    checkout = Path(__file__).resolve().parent.parent / "templates"
-    if checkout.is_dir():
-        return checkout
-    return Path(__file__).resolve().parent / "templates"
+    """Where the built-in templates live: the installed package's data, else the checkout's ``templates/``.
+
+    The installed copy is looked for first: ``site-packages/templates`` may belong to
+    another distribution, while ``procure/templates`` can only be ours.
+    """
+    installed = Path(__file__).resolve().parent / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "templates"
 
 
 def _search_path(templates_dir: Path | None) -> tuple[Path, ...]:
@@ -234,18 +239,48 @@ def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for folder in reversed(search):
         path = folder / language / "strings.yaml"
-        if not path.is_file():
-            continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise TemplateError(f"cannot read strings: {err}", Location(file=str(path))) from err
-        if not isinstance(data, dict):
-            raise TemplateError("strings.yaml must be a mapping", Location(file=str(path)))
-        merged.update(data)
+        if path.is_file():
+            _merge(merged, _read_strings(path))
     if not merged:
         raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
+    _require_same_keys(merged, _read_strings(search[-1] / language / "strings.yaml"), search[0] / language)
     return merged
+
+
+def _read_strings(path: Path) -> dict[str, Any]:
+    """One strings.yaml as a mapping; a YAML error is located at its line and column."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise TemplateError(f"cannot read strings: {err.problem}", where) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
+        raise TemplateError(f"cannot read strings: {err}", Location(file=str(path))) from None
+    if not isinstance(data, dict):
+        raise TemplateError("strings.yaml must be a mapping of names to texts", Location(file=str(path)))
+    return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> None:
+    """Merge ``override`` into ``base`` key by key, nested mappings included, so an override
+    file may change one cover label without repeating the others."""
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _require_same_keys(merged: dict[str, Any], builtin: dict[str, Any], where: Path, prefix: str = "") -> None:
+    """Every string the built-in file defines is still there, with the same shape, after an override."""
+    for key, value in builtin.items():
+        name = f"{prefix}{key}"
+        if key not in merged or isinstance(value, dict) != isinstance(merged[key], dict):
+            raise TemplateError(f"strings.yaml: '{name}' is missing or has the wrong shape; "
+                                "copy it from the built-in strings.yaml", Location(file=str(where / "strings.yaml")))
+        if isinstance(value, dict):
+            _require_same_keys(merged[key], value, where, f"{name}.")
 
 
 def _strings_of(context: Context) -> dict[str, Any]:

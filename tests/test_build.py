@@ -143,11 +143,14 @@ def test_batch_keeps_going_past_a_failing_file(tmp_path: Path) -> None:
     assert len(results[1].documents) == 2
 
 
-def test_two_files_with_one_reference_are_reported(tmp_path: Path) -> None:
+def test_two_files_with_one_reference_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     files = []
-    for name in ("a.yaml", "b.yaml"):
+    for name, reference in (("a.yaml", "T-1"), ("b.yaml", "t-1"), ("c.yaml", "T-2")):
         files.append(tmp_path / name)
-        files[-1].write_text(MINIMAL, encoding="utf-8")
-    results = render_batch(files, BuildOptions(out_dir=tmp_path / "out"))
-    assert results[0].ok and not results[1].ok
-    assert "a.yaml, which has the same reference" in str(results[1].issues[0])
+        files[-1].write_text(MINIMAL.replace("reference: T-1", f"reference: {reference}"), encoding="utf-8")
+    results = render_batch(files + [files[0]], BuildOptions(out_dir=tmp_path / "out"), jobs=2)
+    assert [r.ok for r in results] == [True, False, True, False]
+    assert "would replace those of" in str(results[1].issues[0]) and str(files[0]) in str(results[1].issues[0])
+    assert results[1].documents == [] and results[3].documents == []
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        ["T-1-consultation.docx", "T-1-tender.docx", "T-2-consultation.docx", "T-2-tender.docx"])

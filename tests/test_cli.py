@@ -45,7 +45,10 @@ iteration_budget:
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    """Invoke the CLI; an exception that escapes it (a traceback a user would see) fails the test."""
+    result = CliRunner().invoke(cli, list(args))
+    assert_no_traceback(result)
+    return result
 
 
 def write(tmp_path: Path, text: str, name: str = "problem.yaml") -> Path:
@@ -55,8 +58,8 @@ def write(tmp_path: Path, text: str, name: str = "problem.yaml") -> Path:
 
 
 def assert_no_traceback(result: Result) -> None:
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"the CLI raised {result.exception!r}") from result.exception
 
 
 def test_version_and_help() -> None:
@@ -291,3 +294,69 @@ def test_reference_doc_restyles_the_documents(tmp_path: Path) -> None:
     assert rendered.styles["Normal"].font.name == "Georgia"
     assert rendered.styles["Normal"].font.size == Pt(12)
     assert {"Heading 1", "List Number", "Placeholder"} <= {s.name for s in rendered.styles}
+
+
+def test_a_partial_strings_override_keeps_the_other_labels(tmp_path: Path) -> None:
+    override = tmp_path / "tpl" / "en"
+    override.mkdir(parents=True)
+    (override / "strings.yaml").write_text("cover:\n  reference: Our reference\n", encoding="utf-8")
+    result = run("render", str(write(tmp_path, MINIMAL)), "-o", str(tmp_path / "out"), "--templates",
+                 str(tmp_path / "tpl"))
+    assert result.exit_code == 0, result.output
+    from docx import Document
+
+    cover = Document(tmp_path / "out" / "T-1-tender.docx").tables[0]
+    assert [row.cells[0].text for row in cover.rows][:2] == ["Our reference", "Contracting authority"]
+
+
+@pytest.mark.parametrize("text, message", [("documents: 5\n", "'documents' is missing or has the wrong shape"),
+                                           ("cover: [\n", "cannot read strings")])
+def test_a_broken_strings_override_is_located(text: str, message: str, tmp_path: Path) -> None:
+    override = tmp_path / "tpl" / "en"
+    override.mkdir(parents=True)
+    (override / "strings.yaml").write_text(text, encoding="utf-8")
+    result = run("render", str(write(tmp_path, MINIMAL)), str(write(tmp_path, MINIMAL.replace("T-1", "T-2"), "b.yaml")),
+                 "-o", str(tmp_path / "out"), "--templates", str(tmp_path / "tpl"), "-j", "2")
+    assert result.exit_code == 1
+    assert "strings.yaml" in result.output and message in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_cover_date_is_a_highlighted_placeholder(tmp_path: Path) -> None:
+    from docx import Document
+
+    assert run("render", str(write(tmp_path, MINIMAL)), "-o", str(tmp_path)).exit_code == 0
+    date_cell = Document(tmp_path / "T-1-tender.docx").tables[0].rows[-1].cells[1]
+    assert date_cell.text == "[to be completed: date of publication, tender.published]"
+    assert date_cell.paragraphs[0].runs[0].style.name == "Placeholder"
+
+
+@pytest.mark.parametrize("problem_text", [MINIMAL.replace("per_iteration: 30000", "per_iteration: 1" + "0" * 5000),
+                                          MINIMAL.replace("iterations: 3", "iterations: " + "9" * 4500),
+                                          MINIMAL.replace("per_iteration: 30000", "per_iteration: 1e999999")])
+def test_absurd_numbers_are_located_errors_with_short_messages(problem_text: str, tmp_path: Path) -> None:
+    for command in ("check", "render"):
+        result = run(command, str(write(tmp_path, problem_text)))
+        assert result.exit_code == 1
+        assert len(result.output) < 400
+        assert f"{tmp_path / 'problem.yaml'}:19:" in result.output or f"{tmp_path / 'problem.yaml'}:20:" in result.output
+
+
+def test_a_reference_doc_without_a_styles_part_gets_the_house_styles(tmp_path: Path) -> None:
+    import io
+    import re
+
+    from docx import Document
+
+    buffer = io.BytesIO()
+    Document().save(buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(tmp_path / "bare.docx", "w") as bare:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "word/_rels/document.xml.rels":
+                data = re.sub(rb'<Relationship [^>]*styles\.xml"/>', b"", data)
+            if name != "word/styles.xml":
+                bare.writestr(name, data)
+    result = run("render", str(write(tmp_path, MINIMAL)), "-o", str(tmp_path / "out"),
+                 "--reference-doc", str(tmp_path / "bare.docx"))
+    assert result.exit_code == 0, result.output
