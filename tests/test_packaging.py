@@ -11,7 +11,8 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def test_wheel_ships_templates_house_style_starters_and_legal_data(tmp_path: Path) -> None:
+def build_wheel(tmp_path: Path) -> Path:
+    """A wheel built from the files git tracks (what a fresh clone has)."""
     source = tmp_path / "src"
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True)
     files = tracked.stdout.split() or [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()]
@@ -20,8 +21,11 @@ def test_wheel_ships_templates_house_style_starters_and_legal_data(tmp_path: Pat
         shutil.copy2(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(source)],
                    check=True, capture_output=True)
-    wheel = next((tmp_path / "dist").glob("procure-*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
+    return next((tmp_path / "dist").glob("procure-*.whl"))
+
+
+def test_wheel_ships_templates_house_style_starters_and_legal_data(tmp_path: Path) -> None:
+    names = set(zipfile.ZipFile(build_wheel(tmp_path)).namelist())
     expected_templates = {f"procure/templates/{p.relative_to(ROOT / 'templates')}" for p in
                           (ROOT / "templates").rglob("*") if p.is_file()}
     assert expected_templates <= names
@@ -30,3 +34,23 @@ def test_wheel_ships_templates_house_style_starters_and_legal_data(tmp_path: Pat
     assert {"procure/templates/nl/tender.md", "procure/templates/en/consultation.md",
             "procure/data/house_styles.xml", "procure/data/legal.yaml", "procure/starters/nl.yaml",
             "procure/data/findings.schema.json", "procure/checks/__init__.py"} <= names
+
+
+def test_installed_wheel_renders_from_any_folder(tmp_path: Path) -> None:
+    """A non-editable install renders with no checkout in sight (dependencies come from this environment)."""
+    wheel = build_wheel(tmp_path)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True,
+                   capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    example = ROOT / "examples" / "agency-permits.yaml"
+    where = subprocess.run([str(python), "-c", "import procure, sys; print(procure.__file__)"], cwd=elsewhere,
+                           check=True, capture_output=True, text=True).stdout
+    assert where.startswith(str(venv)), where
+    subprocess.run([str(python), "-m", "procure", "render", str(example), "-o", "out"], cwd=elsewhere, check=True,
+                   capture_output=True)
+    assert sorted(p.name for p in (elsewhere / "out").iterdir()) == ["NPA-2027-007-consultation.docx",
+                                                                     "NPA-2027-007-tender.docx"]
