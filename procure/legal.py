@@ -145,6 +145,8 @@ class ProcedureDecision:
     # Days before the submission deadline by which answers to bidders' questions must be sent,
     # where the law requires it (at or above the threshold); None where it is good practice only.
     additional_information_days: int | None = None
+    # The article that prescribes the standstill; empty where the law does not (below the threshold).
+    standstill_basis: str = ""
 
 
 # ---------------------------------------------------------------- reading the data
@@ -294,6 +296,7 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
         several_bidders=rule.several_bidders,
         threshold_currency=data.threshold_currency,
         additional_information_days=_additional_information_days(data, european),
+        standstill_basis=data.standstill_basis.get(problem.language) if rule.european else "",
     )
 
 

@@ -323,6 +323,7 @@ def test_tender_states_the_procedure_and_its_facts(language: str) -> None:
     assert decision.legal_basis in text
     assert decision.threshold_source in text
     assert str(decision.standstill_days) in text
+    assert decision.standstill_basis and decision.standstill_basis in text
     assert ("TenderNed" in text) == decision.announced_on_tenderned
 
 
