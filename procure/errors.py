@@ -7,7 +7,7 @@ the input allows: file, line, column and the dotted field path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,3 @@ class RenderError(ProcureError):
 
 class OutputError(ProcureError):
     """An output file or folder that cannot be written."""
-
-
-@dataclass
-class Warnings:
-    """Collects non-fatal issues (such as removed control characters) during a run."""
-
-    items: list[Issue] = field(default_factory=list)
-
-    def add(self, location: Location, message: str) -> None:
-        self.items.append(Issue(location, message, severity="warning"))
