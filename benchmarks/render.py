@@ -4,9 +4,10 @@
 
 Prints figures; asserts nothing (these machines are shared and noisy, so
 speed is read from medians, never checked by a test). Baselines are measured in
-the same run, on the same Markdown: pandoc converting it to .docx (a process
-per document, as a pipeline calling pandoc would), and a plain python-docx
-build that looks styles up by name, as python-docx's documented API does.
+the same run, on the same content: pandoc converting the same Markdown to .docx
+(a process per document, as a pipeline calling pandoc would), docxtpl
+rendering a template of the same size, and a plain python-docx build that looks
+styles up by name, as python-docx's documented API does.
 """
 
 from __future__ import annotations
@@ -133,6 +134,35 @@ def naive_python_docx_baseline(example: Path, runs: int) -> float:
     return median_ms(build, runs)
 
 
+def docxtpl_baseline(example: Path, runs: int) -> float | None:
+    """Median ms for docxtpl to render a template of the same size: our own tender, used as the
+    template, with one Jinja tag in the title, so its full cycle (XML patching, Jinja over the
+    document XML, save) runs over the same content. None when docxtpl is not installed."""
+    try:
+        from docxtpl import DocxTemplate
+    except ImportError:
+        return None
+    from io import BytesIO
+
+    from docx import Document
+
+    from procure.build import BuildOptions, build_document
+    from procure.loader import load_problem
+
+    document = Document(BytesIO(build_document(load_problem(example), "tender", BuildOptions()).data))
+    document.paragraphs[0].runs[0].text = "{{ title }}"
+    template = BytesIO()
+    document.save(template)
+    data = template.getvalue()
+
+    def render() -> None:
+        tpl = DocxTemplate(BytesIO(data))
+        tpl.render({"title": "Meldingen over water en dijken"})
+        tpl.save(BytesIO())
+
+    return median_ms(render, runs)
+
+
 def cold_start(args: list[str], runs: int) -> float:
     """Median ms for a fresh ``python -m procure ...`` process."""
     command = [sys.executable, "-m", "procure", *args]
@@ -159,6 +189,11 @@ def main() -> None:
     print("\nbaselines on the same content (median ms; ratio = baseline / procure)")
     naive = naive_python_docx_baseline(args.example, runs)
     print(f"  python-docx by style name  {naive:8.2f}  ({naive / ours:.1f}x, paragraphs only: no tables or lists)")
+    docxtpl = docxtpl_baseline(args.example, runs)
+    if docxtpl is None:
+        print("  docxtpl                    not installed (pip install '.[bench]')")
+    else:
+        print(f"  docxtpl (same-size doc)    {docxtpl:8.2f}  ({docxtpl / ours:.1f}x)")
     pandoc = pandoc_baseline(args.example, max(runs // 10, 10))
     if pandoc is None:
         print("  pandoc                     not installed")
