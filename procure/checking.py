@@ -8,7 +8,7 @@ placeholder the rendered documents would still show (PRC020) join them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,27 +74,51 @@ def check_file(path: Path, *, strict: bool, extra_words: dict[str, list[str]] | 
 
 
 def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir: Path | None) -> list[Finding]:
-    """One finding per placeholder the documents would show: info, or an error with ``--strict``.
+    """One finding per distinct placeholder the documents would show: info, or an error with ``--strict``.
 
-    A placeholder names its field without list indexes (``outcomes.measured_by``);
+    The same placeholder in several documents is one finding naming them all
+    ("the consultation invitation and the tender document show ..."). A
+    placeholder names its field without list indexes (``outcomes.measured_by``);
     the finding points at each item that lacks it (``outcomes[1].measured_by``).
     """
+    shown, out = _placeholders_by_document(loaded, file, templates_dir)
+    for gap, kinds in shown.items():
+        documents = _and(_DOCUMENT_NAMES.get(kind, f"the {kind} document") for kind in kinds)
+        verb = "shows" if len(kinds) == 1 else "show"
+        for path in field_paths(loaded.problem, _field_of(gap)):
+            issue = Issue(loaded.source.location(path), f"{documents} {verb} {gap}: fill in the field it names",
+                          severity="error" if strict else "info")
+            out.append(_finding(issue, PLACEHOLDER, file))
+    return out
+
+
+# How placeholder findings name the documents of the pack (procure.build.KINDS).
+_DOCUMENT_NAMES = {"consultation": "the consultation invitation", "tender": "the tender document"}
+
+
+def _placeholders_by_document(loaded: Loaded, file: str,
+                              templates_dir: Path | None) -> tuple[dict[str, list[str]], list[Finding]]:
+    """Each distinct placeholder with the documents that show it (in pack order), and any rendering errors."""
     from procure.build import KINDS, render_markdown
     from procure.markdown import parse, placeholders
 
-    out: list[Finding] = []
+    shown: dict[str, list[str]] = {}
+    errors: list[Finding] = []
     for kind in KINDS:
         try:
             gaps = placeholders(parse(render_markdown(loaded, kind, templates_dir)))
         except ProcureError as err:
-            out.extend(_finding(issue, INVALID, file) for issue in err.issues)
+            errors.extend(f for f in (_finding(i, INVALID, file) for i in err.issues) if f not in errors)
             continue
         for gap in dict.fromkeys(gaps):
-            for path in field_paths(loaded.problem, _field_of(gap)):
-                issue = Issue(loaded.source.location(path), f"the {kind} document shows {gap}: "
-                              "fill in the field it names", severity="error" if strict else "info")
-                out.append(_finding(issue, PLACEHOLDER, file))
-    return out
+            shown.setdefault(gap, []).append(kind)
+    return shown, errors
+
+
+def _and(names: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(names)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _field_of(gap: str) -> tuple[str, ...]:

@@ -199,6 +199,23 @@ def test_strict_makes_placeholders_errors(tmp_path: Path) -> None:
     assert {f["severity"] for f in findings_of(strict) if f["code"] == "PRC020"} == {"error"}
 
 
+def test_each_placeholder_is_one_finding_naming_every_document_that_shows_it(tmp_path: Path) -> None:
+    draft = write(tmp_path, variant({"tender.submission_deadline": None,
+                                     "outcomes.0.measured_by": None}).replace(": null", ":"))
+    found = [f for f in findings_of(run("--format", "json", str(draft))) if f["code"] == "PRC020"]
+    placed = [(f["field"], re.search(r"\[to be completed: [^\]]*\]", f["message"]).group(0)) for f in found]
+    assert len(placed) == len(set(placed)), placed  # never once per document
+    message = {f["field"]: f["message"] for f in found}
+    assert message["outcomes[0].measured_by"].startswith(
+        "outcomes[0].measured_by: the consultation invitation and the tender document show [to be completed: ")
+    assert message["tender.submission_deadline"].startswith(
+        "tender.submission_deadline: the tender document shows [to be completed: ")
+    assert message["consultation.max_pages"].startswith(
+        "consultation.max_pages: the consultation invitation shows [to be completed: ")
+    # one placeholder, missing in two list items: one finding at each item, as before
+    assert {"tender.evaluation.criteria[0].description", "tender.evaluation.criteria[1].description"} <= set(message)
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_example_passes_strict(example: Path) -> None:
     result = run("--strict", str(example))
@@ -303,3 +320,30 @@ def test_procurement_policy_bands_in_the_file_drive_the_check(tmp_path: Path) ->
     assert result.exit_code == 0
     line = next(t for t in result.stdout.splitlines() if " PRC403 " in t)
     assert "lighter than national_open, which procurement_policy.bands give" in line
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_words_file_that_is_not_a_regular_file_is_refused_not_read(tmp_path: Path) -> None:
+    problem = write(tmp_path, BASE)
+    result = run("--words", "/dev/zero", str(problem))  # reading it would never end
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip() == "/dev/zero: error: the words file is not a regular file; give a YAML file"
+
+
+def test_a_words_file_with_a_yaml_error_is_one_located_line(tmp_path: Path) -> None:
+    problem = write(tmp_path, BASE)
+    words = write(tmp_path, "nl: [Suites\nen: [x]\n", "words.yaml")
+    result = run("--words", str(words), str(problem))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip() == (f"{words}:2:3: error: the words file is not valid YAML: while parsing a "
+                                     "flow sequence, expected ',' or ']', but got ':'")
+
+
+def test_explain_states_the_numbers_in_force() -> None:
+    from procure.checks.policy import check_policy
+    from procure.legal import legal_data
+
+    text = " ".join(run("--explain", "PRC505").stdout.split())
+    assert f"at least {legal_data().standstill_days} calendar days" in text
+    title = run("--explain", "PRC301").stdout.splitlines()[0]
+    assert title.endswith(f"longer than {check_policy().longest_short_iteration_weeks} weeks")

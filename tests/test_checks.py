@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 
 from procure import checks
 from procure.checks import RULES, Finding, run_checks
+from procure.checks import policy as policy_data
 from procure.checks.vocabulary import load_extra_words, vocabulary
 from procure.errors import InputError
 from procure.loader import Loaded, load_problem_text
@@ -573,3 +575,253 @@ def test_the_national_standstill_rule_reads_several_bidders_from_the_data(monkey
 
 def test_the_consultation_message_gives_the_earliest_publication() -> None:
     assert "(2027-02-12 or later)" in _message("PRC504", variant({"tender.published": "2027-02-11"}))
+
+
+# --- policy limits as data (procure/data/check_policy.yaml) ---------------------------------------
+
+
+def _raw_policy() -> dict[str, Any]:
+    return yaml.safe_load((SCHEMA.parent / "check_policy.yaml").read_text(encoding="utf-8"))
+
+
+def _with_policy(monkeypatch: pytest.MonkeyPatch, **values: Any) -> None:
+    """Replace the policy in force by the shipped one with some values changed (as if the file said so)."""
+    raw = _raw_policy()
+    for group, keys in policy_data.SCHEMA.items():
+        for name in keys:
+            if name in values:
+                raw[group][name]["value"] = values[name]
+    changed = policy_data.parse_check_policy(raw)
+    monkeypatch.setattr(policy_data, "check_policy", lambda: changed)
+
+
+def test_every_policy_limit_is_in_the_file_with_a_reason_and_a_source() -> None:
+    limits = policy_data.check_policy()
+    names = [name for keys in policy_data.SCHEMA.values() for name in keys]
+    assert sorted(limits.entries) == sorted(names)
+    for name in names:
+        entry = limits.entry(name)
+        assert getattr(limits, name) == entry.value
+        assert len(entry.why) > 20 and len(entry.source) > 10 and "\n" not in entry.why
+    assert limits.largest_first_step_share == Decimal("0.5")
+
+
+def _drop(raw: dict[str, Any]) -> None:
+    del raw["cycles"]["longest_short_iteration_weeks"]
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (_drop, "cycles lacks longest_short_iteration_weeks"),
+    (lambda raw: raw["award"].pop("fewest_quality_criteria"), "award lacks fewest_quality_criteria"),
+    (lambda raw: raw.pop("periods"), "the top level lacks periods"),
+    (lambda raw: raw["periods"].update(grace_days={"value": 1, "why": "x", "source": "y"}),
+     "periods has unknown key(s) grace_days"),
+    (lambda raw: raw["periods"]["days_to_answer_questions"].pop("source"), "days_to_answer_questions lacks source"),
+    (lambda raw: raw["periods"]["days_to_answer_questions"].update(why=" "), "why must be a non-empty text"),
+    (lambda raw: raw["cycles"]["largest_first_step_share"].update(value=50), "share between 0 and 1"),
+    (lambda raw: raw["award"]["highest_single_criterion_weight"].update(value="75"), "whole number from 0 to 100"),
+    (lambda raw: raw["award"]["fewest_quality_criteria"].update(value=True), "whole number"),
+    (lambda raw: raw.update(schema=2), "schema must be 1"),
+])
+def test_a_broken_policy_file_is_a_clear_error_naming_the_key(change: Any, words: str) -> None:
+    raw = _raw_policy()
+    change(raw)
+    with pytest.raises(policy_data.CheckPolicyError, match=re.escape(words)) as caught:
+        policy_data.parse_check_policy(raw)
+    assert "check_policy.yaml" in str(caught.value)
+
+
+def test_a_missing_policy_key_fails_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped file goes through the same checks: with a key removed from it, the linter stops."""
+    import importlib.resources
+
+    raw = _raw_policy()
+    _drop(raw)
+    real_files = importlib.resources.files
+
+    class Broken:
+        def read_text(self, encoding: str) -> str:
+            return yaml.safe_dump(raw)
+
+    class Package:
+        def __init__(self, package: str) -> None:
+            self.real = real_files(package)
+
+        def joinpath(self, *parts: str) -> Any:
+            return Broken() if parts[-1] == "check_policy.yaml" else self.real.joinpath(*parts)
+
+    policy_data.check_policy.cache_clear()
+    monkeypatch.setattr(importlib.resources, "files", Package)
+    try:
+        with pytest.raises(policy_data.CheckPolicyError, match="cycles lacks longest_short_iteration_weeks"):
+            run_checks(load(BASE))
+        with pytest.raises(policy_data.CheckPolicyError):
+            checks.explain("PRC301")
+    finally:
+        policy_data.check_policy.cache_clear()
+
+
+def test_the_policy_file_is_read_once_per_process() -> None:
+    assert policy_data.check_policy() is policy_data.check_policy()
+
+
+def test_the_rules_apply_the_limits_in_the_policy_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not codes_of(BASE) & {"PRC301", "PRC303", "PRC503", "PRC504", "PRC602", "PRC603", "PRC604"}
+    _with_policy(monkeypatch, longest_short_iteration_weeks=3, largest_first_step_share=0.2,
+                 shortest_fair_consultation_days=15, days_to_process_consultation=20,
+                 fewest_quality_criteria=3, highest_single_criterion_weight=35, lowest_telling_price_weight=35)
+    findings = {f.code: f.message for f in run_checks(load(BASE))}
+    assert "keep iterations at 3 weeks or less" in findings["PRC301"]
+    assert "fewer than 3 quality criteria (2): use at least 3" in findings["PRC602"]
+    assert "one criterion above 35" in findings["PRC603"]
+    assert "give price at least 35" in findings["PRC604"]
+    assert {"PRC303", "PRC503", "PRC504"} <= set(findings)
+
+
+def test_the_question_margin_comes_from_the_policy_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = variant({"tender.questions_due": "2027-03-08"})  # 11 days before the deadline
+    assert "PRC507" not in codes_of(text)
+    _with_policy(monkeypatch, days_to_answer_questions=6)  # 6 + 6 = 12 days
+    assert "at least 12 days before it (2027-03-07 or earlier)" in _message("PRC507", text)
+
+
+# --- explanations state the numbers in force --------------------------------------------------------
+
+
+def _explained(code: str) -> str:
+    """The explanation of ``code`` with its line breaks undone (numbers change where lines wrap)."""
+    return " ".join(checks.explain(code).split())
+
+
+def test_explanations_state_the_numbers_of_the_data_in_force() -> None:
+    from procure.legal import legal_data
+
+    data, limits = legal_data(), policy_data.check_policy()
+    items = [" ".join(item.split()) for item in checks.explain("PRC501").split("\n- ")]  # unwrapped list items
+    for procedure in data.procedures.values():
+        if procedure.european:
+            line = next(t for t in items if t.startswith(f"{procedure.name.en}:"))
+            for days in (procedure.min_request_days, procedure.min_submission_days,
+                         procedure.min_submission_days_electronic):
+                assert days is None or f"{days} " in line, (procedure.code, line)
+    answers = f"{data.additional_information_days} days before the deadline"
+    assert answers in _explained("PRC502") and answers in _explained("PRC507")
+    closing = data.additional_information_days + limits.days_to_answer_questions
+    assert f"at least {closing} days before the deadline" in _explained("PRC507")
+    for code in ("PRC505", "PRC506"):
+        assert f"at least {data.standstill_days} calendar days" in _explained(code)
+    assert f"longer than {limits.longest_short_iteration_weeks} weeks" in _explained("PRC301")
+    assert f"more than {int(limits.largest_first_step_share * 100)}%" in _explained("PRC303")
+    assert f"at least {limits.shortest_fair_consultation_days} days" in _explained("PRC503")
+    assert f"at least {limits.days_to_process_consultation} days" in _explained("PRC504")
+    assert f"Fewer than {limits.fewest_quality_criteria} quality" in _explained("PRC602")
+    assert f"more than {limits.highest_single_criterion_weight}" in _explained("PRC603")
+    assert f"less than {limits.lowest_telling_price_weight}" in _explained("PRC604")
+
+
+def test_explanations_follow_the_data_when_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No number of the law or the policy is written into a rule's text: change the data, the text follows."""
+    from dataclasses import replace
+
+    from procure import legal
+
+    data = legal.legal_data()
+    procedures = {**data.procedures, "open": replace(data.procedures["open"], min_submission_days=41,
+                                                     min_submission_days_electronic=36)}
+    changed = replace(data, procedures=procedures, standstill_days=23, additional_information_days=7)
+    monkeypatch.setattr(legal, "legal_data", lambda: changed)
+    _with_policy(monkeypatch, days_to_answer_questions=5, shortest_fair_consultation_days=17,
+                 days_to_process_consultation=19, longest_short_iteration_weeks=7)
+    assert "- open procedure: tenders 41 days (36 when submitted electronically)" in _explained("PRC501")
+    standstill = _explained("PRC505")
+    assert "at least 23 calendar days" in standstill and "the Netherlands chose 23 days" in standstill
+    assert "10 April 2027 runs until 3 May, and the earliest start is 4 May" in standstill
+    assert "at least 23 calendar days" in _explained("PRC506")
+    questions = _explained("PRC507")
+    assert "at least 12 days before the deadline: the 7 days" in questions and "plus 5 to answer" in questions
+    assert "at least 7 days before the deadline for tenders" in _explained("PRC502")
+    assert "at least 17 days" in _explained("PRC503") and "at least 19 days" in _explained("PRC504")
+    assert checks.get_rule("PRC301").title == "An iteration is longer than 7 weeks"
+    for code in ("PRC501", "PRC502", "PRC505", "PRC506", "PRC507"):
+        text = _explained(code)
+        for stale in (" 20 ", " 35 ", " 6 days", " six ", " 4 days", " four ", " 14 days"):
+            assert stale not in text, (code, stale)
+
+
+def test_explanations_are_wrapped_after_the_numbers_are_filled_in() -> None:
+    for rule in checks.list_rules():
+        for line in rule.explanation.splitlines():
+            assert len(line) <= 76 or line.startswith("  "), (rule.code, line)
+
+
+# --- --words files that cannot be used --------------------------------------------------------------
+
+
+def _words_issue(path: Path) -> Any:
+    with pytest.raises(InputError) as caught:
+        load_extra_words(path)
+    [issue] = caught.value.issues
+    assert issue.location.file == str(path) and "\n" not in issue.message
+    return issue
+
+
+def test_a_words_file_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path) -> None:
+    assert "not a regular file" in _words_issue(tmp_path).message
+    if Path("/dev/zero").exists():
+        assert "not a regular file" in _words_issue(Path("/dev/zero")).message  # would read until memory ran out
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "words.fifo"
+        os.mkfifo(fifo)
+        assert "not a regular file" in _words_issue(fifo).message  # opening it would block
+
+
+def test_a_words_file_that_cannot_be_read_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "cannot read the words file (No such file or directory)" in _words_issue(tmp_path / "none.yaml").message
+    words = tmp_path / "words.yaml"
+    words.write_text("- Suites\n", encoding="utf-8")
+
+    def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    assert "cannot read the words file (Permission denied); check the path" in _words_issue(words).message
+
+
+def test_a_words_file_is_read_up_to_a_bounded_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from procure.checks import vocabulary as vocabulary_module
+
+    words = tmp_path / "words.yaml"
+    words.write_bytes(b"- Suites\n" + b"#" * 100)
+    monkeypatch.setattr(vocabulary_module, "MAX_WORDS_FILE_BYTES", 100)
+    assert "larger than" in _words_issue(words).message
+    monkeypatch.setattr(vocabulary_module, "MAX_WORDS_FILE_BYTES", 109)
+    assert load_extra_words(words) == {"common": ["Suites"]}
+    assert vocabulary_module.MAX_WORDS_FILE_BYTES == 109
+
+
+def test_the_words_file_limit_is_one_mib() -> None:
+    from procure.checks.vocabulary import MAX_WORDS_FILE_BYTES
+
+    assert MAX_WORDS_FILE_BYTES == 1024 * 1024
+
+
+@pytest.mark.parametrize(("text", "line", "column", "words"), [
+    ("nl: [Suites\nen: [x]\n", 2, 3, "not valid YAML: while parsing a flow sequence, expected ',' or ']'"),
+    ("- Suites\n- 'open\n", 3, 1, "not valid YAML: while scanning a quoted scalar, found unexpected end of stream"),
+    ("- Suites\n\t- tab\n", 2, 1, "not valid YAML"),
+])
+def test_a_words_file_with_a_yaml_error_is_located(tmp_path: Path, text: str, line: int, column: int,
+                                                    words: str) -> None:
+    path = tmp_path / "words.yaml"
+    path.write_text(text, encoding="utf-8")
+    issue = _words_issue(path)
+    assert (issue.location.line, issue.location.column) == (line, column)
+    assert words in issue.message
+
+
+def test_a_words_file_that_is_not_utf8_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "words.yaml"
+    path.write_bytes(b"- Suites\n- caf\xe9\n")
+    issue = _words_issue(path)
+    assert (issue.location.line, issue.location.column) == (2, 6)
+    assert "not valid UTF-8 here (byte 0xE9)" in issue.message

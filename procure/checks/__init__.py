@@ -4,7 +4,10 @@ Each rule has a code (PRC1xx problem not solution, PRC2xx measurable
 outcomes, PRC3xx short cycles, PRC4xx money and procedure, PRC5xx periods,
 PRC6xx award, PRC0xx the checks themselves), a severity, a one-line message
 naming the field, and an explanation with its reasoning and sources. Legal
-facts come from :mod:`procure.legal`; word lists from ``procure/data``.
+facts come from :mod:`procure.legal`; the linter's policy limits from
+``procure/data/check_policy.yaml`` (:mod:`procure.checks.policy`); word lists
+from ``procure/data``. Titles, explanations and sources state those numbers
+from the data when printed (:mod:`procure.checks.facts`), never from text.
 
 The public API::
 

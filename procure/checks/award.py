@@ -3,8 +3,9 @@
 Outcome-based contracts are awarded on the best price-quality ratio, with
 quality criteria about the approach. These rules read ``tender.evaluation``;
 when it is absent the template's default evaluation applies and nothing is
-checked. The bounds come from the UK Digital Outcomes brief (technical 10-75,
-cultural fit 5-20, price 20-85), adapted to a list of named criteria.
+checked. The bounds are policy, adapted from the UK Digital Outcomes brief to
+a list of named criteria; they live in ``procure/data/check_policy.yaml``
+(``award``) with their reasons and sources.
 """
 
 from __future__ import annotations
@@ -16,11 +17,6 @@ from procure.checks.core import Context, Hit, rule
 
 if TYPE_CHECKING:
     from procure.model import Evaluation
-
-# Policy bounds adapted from the UK Digital Outcomes brief (not law).
-LOWEST_TELLING_PRICE_WEIGHT = 20
-HIGHEST_SINGLE_CRITERION_WEIGHT = 75
-FEWEST_QUALITY_CRITERIA = 2
 
 _SOURCES_AWARD = (
     "Directive 2014/24/EU, article 67(2) and (5): best price-quality ratio, weighting stated in advance",
@@ -67,70 +63,76 @@ def price_above_quality(ctx: Context) -> Iterator[Hit]:
     code="PRC602",
     name="too-few-quality-criteria",
     severity="warning",
-    title="Fewer than two quality criteria",
-    message="{field} has fewer than two quality criteria ({count}): use at least two, for example the "
-            "approach to the first iteration and how results are measured",
+    title="Fewer than {policy.fewest_quality_criteria} quality criteria",
+    message="{field} has fewer than {minimum} quality criteria ({count}): use at least {minimum}, for example "
+            "the approach to the first iteration and how results are measured",
     explanation="""
         A single quality criterion makes the award hinge on one judgement, and
-        none at all makes it an award on price. Two or more criteria (the
-        approach to the first iterations, involving users, measuring the
-        outcomes, the team) spread the assessment over what matters for a
-        short-cycle contract and make the scoring easier to explain to losing
-        bidders.
+        none at all makes it an award on price. Several criteria (the approach
+        to the first iterations, involving users, measuring the outcomes, the
+        team) spread the assessment over what matters for a short-cycle
+        contract and make the scoring easier to explain to losing bidders.
+        procure asks for at least {policy.fewest_quality_criteria}
+        (procure/data/check_policy.yaml).
     """,
-    sources=_SOURCES_AWARD,
+    sources=(*_SOURCES_AWARD, "{policy_source[fewest_quality_criteria]}"),
 )
 def too_few_quality_criteria(ctx: Context) -> Iterator[Hit]:
     evaluation = _evaluation(ctx)
-    if evaluation is not None and len(evaluation.criteria) < FEWEST_QUALITY_CRITERIA:
-        yield Hit((*_PATH, "criteria"), {"count": len(evaluation.criteria)})
+    minimum = ctx.policy.fewest_quality_criteria
+    if evaluation is not None and len(evaluation.criteria) < minimum:
+        yield Hit((*_PATH, "criteria"), {"count": len(evaluation.criteria), "minimum": minimum})
 
 
 @rule(
     code="PRC603",
     name="dominant-criterion",
     severity="warning",
-    title="One quality criterion weighs more than 75",
+    title="One quality criterion weighs more than {policy.highest_single_criterion_weight}",
     message="{field} is {weight}: one criterion above {limit} decides the award on its own; "
             "spread the weight over more criteria",
     explanation="""
-        The UK Digital Outcomes brief bounds the technical weighting at 75.
-        When one criterion carries more, the rest of the evaluation is
-        decoration, and a single assessor's judgement on one question decides
-        the contract. Split the criterion into the aspects it covers.
+        procure warns when one quality criterion weighs more than
+        {policy.highest_single_criterion_weight}
+        (procure/data/check_policy.yaml, after the UK Digital Outcomes brief's
+        bound on the technical weighting). When one criterion carries more, the
+        rest of the evaluation is decoration, and a single assessor's judgement
+        on one question decides the contract. Split the criterion into the
+        aspects it covers.
     """,
     sources=_SOURCES_AWARD,
 )
 def dominant_criterion(ctx: Context) -> Iterator[Hit]:
     evaluation = _evaluation(ctx)
+    limit = ctx.policy.highest_single_criterion_weight
     for index, criterion in enumerate(evaluation.criteria if evaluation else ()):
-        if criterion.weight > HIGHEST_SINGLE_CRITERION_WEIGHT:
-            yield Hit((*_PATH, "criteria", index, "weight"),
-                      {"weight": criterion.weight, "limit": HIGHEST_SINGLE_CRITERION_WEIGHT})
+        if criterion.weight > limit:
+            yield Hit((*_PATH, "criteria", index, "weight"), {"weight": criterion.weight, "limit": limit})
 
 
 @rule(
     code="PRC604",
     name="token-price-weight",
     severity="info",
-    title="Price counts, but for less than 20",
+    title="Price counts, but for less than {policy.lowest_telling_price_weight}",
     message="{field} is {price}: price counts for little; either compete on quality alone at a fixed "
             "price (weight 0) or give price at least {limit}",
     explanation="""
-        A price weight between 1 and 19 asks bidders to compete on price while
-        hardly rewarding it; most will bid the maximum per iteration. Decide:
-        either fix the price per iteration and let bidders compete on quality
-        only (price weight 0, which the directive allows with a fixed price), or
-        give price a weight that matters (the UK Digital Outcomes brief uses at
-        least 20).
+        A price weight above 0 but below {policy.lowest_telling_price_weight}
+        asks bidders to compete on price while hardly rewarding it; most will
+        bid the maximum per iteration. Decide: either fix the price per
+        iteration and let bidders compete on quality only (price weight 0,
+        which the directive allows with a fixed price), or give price a weight
+        that matters: at least {policy.lowest_telling_price_weight}
+        (procure/data/check_policy.yaml, after the UK Digital Outcomes brief).
     """,
     sources=_SOURCES_AWARD,
 )
 def token_price_weight(ctx: Context) -> Iterator[Hit]:
     evaluation = _evaluation(ctx)
-    if evaluation is not None and 0 < evaluation.price_weight < LOWEST_TELLING_PRICE_WEIGHT:
-        yield Hit((*_PATH, "price_weight"),
-                  {"price": evaluation.price_weight, "limit": LOWEST_TELLING_PRICE_WEIGHT})
+    limit = ctx.policy.lowest_telling_price_weight
+    if evaluation is not None and 0 < evaluation.price_weight < limit:
+        yield Hit((*_PATH, "price_weight"), {"price": evaluation.price_weight, "limit": limit})
 
 
 @rule(

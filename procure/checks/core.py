@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from procure.checks.policy import CheckPolicy
     from procure.checks.vocabulary import Vocabulary
     from procure.legal import Band, LegalData, ProcedureDecision
     from procure.loader import SourceMap
@@ -61,6 +62,7 @@ class Context:
     legal: LegalData
     decision: ProcedureDecision
     vocabulary: Vocabulary
+    policy: CheckPolicy  # the linter's policy limits (procure/data/check_policy.yaml)
     bands: tuple[Band, ...] = ()  # the below-threshold bands in use: the buyer's, else legal.yaml's
     band_procedure: str = ""  # what procedure: auto gives for this value under those bands
     raised: frozenset[str] = frozenset()  # codes the other rules raised; only rules that run after them see it
@@ -83,12 +85,32 @@ class Rule:
     code: str
     name: str
     severity: Severity
-    title: str
+    title_template: str
     message: str
-    explanation: str
-    sources: tuple[str, ...]
+    explanation_template: str
+    source_templates: tuple[str, ...]
     check: Check | None = field(repr=False, compare=False)  # None: reported outside the linter (see below)
     after_others: bool = False  # rules about the checks themselves run last and see ``Context.raised``
+
+    # Titles, explanations and sources may state numbers from legal.yaml and check_policy.yaml;
+    # they are templates filled in when read (see procure.checks.facts), so they never drift.
+    @property
+    def title(self) -> str:
+        from procure.checks.facts import fill
+
+        return fill(self.title_template)
+
+    @property
+    def explanation(self) -> str:
+        from procure.checks.facts import fill_paragraphs
+
+        return fill_paragraphs(self.explanation_template)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        from procure.checks.facts import fill
+
+        return tuple(fill(s) for s in self.source_templates)
 
     @property
     def external(self) -> bool:

@@ -2,8 +2,9 @@
 
 Buying in short cycles keeps every step small enough to fail cheaply: a
 fixed iteration with a demo and a stop/go decision, a modest first
-commitment, and options to scale a success up. The limits here are policy,
-not law, and each explanation says where it comes from.
+commitment, and options to scale a success up. The limits are policy, not
+law: they live in ``procure/data/check_policy.yaml`` (``cycles``) with their
+reasons and sources, and each explanation states the value in force.
 """
 
 from __future__ import annotations
@@ -13,35 +14,34 @@ from decimal import Decimal
 
 from procure.checks.core import Context, Hit, rule
 
-# Policy limits of this linter (not law). SPEC's hard limit of 13 weeks stays a loader error.
-LONGEST_SHORT_ITERATION_WEEKS = 8
-LARGEST_FIRST_STEP_SHARE = Decimal("0.5")
-
 
 @rule(
     code="PRC301",
     name="iteration-too-long",
     severity="warning",
-    title="An iteration is longer than eight weeks",
-    message="{field} is {weeks} weeks: keep iterations at eight weeks or less so that each "
+    title="An iteration is longer than {policy.longest_short_iteration_weeks} weeks",
+    message="{field} is {weeks} weeks: keep iterations at {limit} weeks or less so that each "
             "stop/go decision comes while stopping is still cheap",
     explanation="""
         The stop/go decision after each iteration is what makes a short-cycle
         contract safe: the buyer sees working results and decides to continue,
-        adjust or stop. With iterations longer than about two months, too much
-        money and time go by between decisions, and a failing approach shows
-        late. Two to six weeks is common in agile contracts; the problem
-        statement refuses more than 13 weeks outright, and this rule warns above 8.
+        adjust or stop. With long iterations, too much money and time go by
+        between decisions, and a failing approach shows late. Two to six weeks
+        is common in agile contracts; the problem statement refuses more than
+        13 weeks outright (SPEC's input contract), and this rule warns above
+        {policy.longest_short_iteration_weeks} weeks. The limit is procure's policy, set in
+        procure/data/check_policy.yaml.
     """,
     sources=(
         "ARBIT-2022 agile model agreement (sprints and releases as the unit of delivery)",
         "18F agile BPA practice: two-week iterations with a demo",
+        "{policy_source[longest_short_iteration_weeks]}",
     ),
 )
 def iteration_too_long(ctx: Context) -> Iterator[Hit]:
-    weeks = ctx.problem.iteration_budget.iteration_weeks
-    if weeks > LONGEST_SHORT_ITERATION_WEEKS:
-        yield Hit(("iteration_budget", "iteration_weeks"), {"weeks": weeks})
+    weeks, limit = ctx.problem.iteration_budget.iteration_weeks, ctx.policy.longest_short_iteration_weeks
+    if weeks > limit:
+        yield Hit(("iteration_budget", "iteration_weeks"), {"weeks": weeks, "limit": limit})
 
 
 @rule(
@@ -73,25 +73,27 @@ def no_options(ctx: Context) -> Iterator[Hit]:
     code="PRC303",
     name="no-small-first-step",
     severity="warning",
-    title="The initial commitment is most of the maximum value",
+    title="The initial commitment is more than {first_step_percent}% of the maximum value",
     message="{field}: the initial commitment ({share}% of the maximum value) is not a small first step; "
             "contract fewer iterations at the start and more as options",
     explanation="""
         The first commitment is what the buyer risks before it has seen the
-        supplier work. When it is more than half of everything the contract may
-        be worth, the contract is a large bet with a few options attached rather
+        supplier work. When it is more than {first_step_percent}% of everything the
+        contract may be worth, the contract is a large bet with a few options attached rather
         than a small experiment that can grow. Commit to a few iterations and
         keep the rest as options called off after positive stop/go decisions.
         The rule only applies when the contract can grow at all (the maximum
         value exceeds the initial commitment); without options, PRC302 speaks.
+        The share is procure's policy, set in procure/data/check_policy.yaml.
     """,
     sources=(
         "GOV.UK Service Manual: agile delivery in phases (discovery, alpha, beta), each a go/no-go",
         "SBIR (RVO): phased commitment, feasibility before development",
+        "{policy_source[largest_first_step_share]}",
     ),
 )
 def no_small_first_step(ctx: Context) -> Iterator[Hit]:
     initial, maximum = ctx.problem.initial_commitment, ctx.problem.maximum_value
-    if maximum > initial and initial > maximum * LARGEST_FIRST_STEP_SHARE:
+    if maximum > initial and initial > maximum * ctx.policy.largest_first_step_share:
         share = (initial * 100 / maximum).quantize(Decimal("1"))
         yield Hit(("iteration_budget", "iterations"), {"share": share})

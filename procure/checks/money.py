@@ -16,8 +16,7 @@ from procure.checks.core import Context, FieldPath, Hit, rule
 
 _SOURCES_VALUE = (
     "Directive 2014/24/EU, articles 4 (thresholds) and 5 (estimated value, options included)",
-    "Commission Delegated Regulations (EU) 2023/2495 (2024-2025) and 2025/2152 (2026-2027), "
-    "as listed with their validity in procure/data/legal.yaml",
+    "The EU thresholds, as procure/data/legal.yaml lists them: {threshold_sets}",
 )
 
 

@@ -2,7 +2,8 @@
 
 Minimum periods and the standstill come from ``procure.legal`` (the decided
 procedure carries them); the fairness margins that are policy rather than law
-are named constants here, each explained in its rule.
+come from ``procure/data/check_policy.yaml`` (``periods``). The explanations
+state both from the data (see :mod:`procure.checks.facts`).
 
 Counting days: a period of N days that starts with an event (publication,
 the award decision) does not count the day of the event; day 1 is the next
@@ -18,12 +19,6 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from procure.checks.core import Context, Hit, rule
-
-# Policy margins (not law); each rule's explanation gives the reasoning. The legal
-# periods (minimum periods, the six days for answers, the standstill) come from the data.
-DAYS_TO_ANSWER_QUESTIONS = 4
-SHORTEST_FAIR_CONSULTATION_DAYS = 14
-DAYS_TO_PROCESS_CONSULTATION = 14
 
 
 def day(value: date | datetime | None) -> date | None:
@@ -58,17 +53,18 @@ def _tender_days(ctx: Context, start: str, end: str) -> int | None:
     explanation="""
         European procedures have minimum periods between sending the notice and
         the deadline, so that bidders from anywhere in the EU can prepare a
-        tender. The open procedure needs 35 days, 30 when tenders are submitted
-        electronically (always the case through TenderNed); the restricted
-        procedure and the procedures with negotiation, dialogue or partnership
-        need 30 days for requests to participate, and the restricted and
-        negotiated procedures another 30 (25 electronic) for tenders after the
-        invitation. procure adds up the stages between tender.published and
-        tender.submission_deadline, with the figures from its legal data
-        (procure/data/legal.yaml), electronic submission included.
+        tender. In calendar days, as procure's legal data
+        (procure/data/legal.yaml) records them:
 
-        Days are counted from the day after publication: a deadline 30 dates
-        after publication completes a 30-day period. Longer is wiser: these are
+        {european_periods}
+
+        Tenders are submitted electronically (always the case through
+        TenderNed), so the shorter electronic period applies where there is
+        one. procure adds up the stages between tender.published and
+        tender.submission_deadline with these figures.
+
+        Days are counted from the day after publication: a deadline N dates
+        after publication completes an N-day period. Longer is wiser: these are
         minimums, and the directive asks for periods that reflect the
         complexity of the contract and the time needed to prepare a tender.
     """,
@@ -112,8 +108,9 @@ def _questions(ctx: Context) -> tuple[int, date] | None:
     explanation="""
         In a European procedure, additional information that bidders asked for
         in good time (in the Netherlands: the answers in the nota van
-        inlichtingen) must reach every bidder at least six days before the
-        deadline for tenders. A timetable that accepts questions after that day
+        inlichtingen) must reach every bidder at least
+        {legal.additional_information_days} days before the deadline for
+        tenders. A timetable that accepts questions after that day
         promises answers the buyer cannot lawfully give in time: either the
         answers come too late, or the buyer must refuse questions it invited.
         The rule applies where the law does, that is when the maximum value is
@@ -121,13 +118,16 @@ def _questions(ctx: Context) -> tuple[int, date] | None:
         a warning. The number of days comes from procure/data/legal.yaml
         (additional_information).
 
-        procure suggests closing questions at least four days before the last
-        day for answers, so that the buyer can collect, answer and publish them
-        and bidders can still use them.
+        procure suggests closing questions at least
+        {policy.days_to_answer_questions} days before the last day for answers,
+        so that the buyer can collect, answer and publish them and bidders can
+        still use them (procure/data/check_policy.yaml).
     """,
     sources=(
-        "Directive 2014/24/EU, article 53(2) (additional information at least six days before the deadline)",
+        "Directive 2014/24/EU, article 53(2) (additional information at least "
+        "{legal.additional_information_days} days before the deadline)",
         "Dutch practice: the nota van inlichtingen (isgv.nl, 'Nota van inlichtingen')",
+        "{policy_source[days_to_answer_questions]}",
     ),
 )
 def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
@@ -139,7 +139,7 @@ def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
     yield Hit(("tender", "questions_due"), {
         "days": days, "legal": legal, "answers_by": (deadline - timedelta(days=legal)).isoformat(),
         "basis": ctx.legal.additional_information_basis.en,
-        "latest": (deadline - timedelta(days=legal + DAYS_TO_ANSWER_QUESTIONS)).isoformat(),
+        "latest": (deadline - timedelta(days=legal + ctx.policy.days_to_answer_questions)).isoformat(),
     })
 
 
@@ -153,22 +153,26 @@ def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
     explanation="""
         Bidders' questions are answered in a nota van inlichtingen that every
         bidder receives, and bidders need the answers to finish their tenders.
-        Above the EU threshold the answers must be sent at least six days before
-        the deadline (PRC502, an error when the timetable makes that
-        impossible); below it the same six days are good practice. The buyer
+        Above the EU threshold the answers must be sent at least
+        {legal.additional_information_days} days before the deadline (PRC502,
+        an error when the timetable makes that impossible); below it the same
+        {legal.additional_information_days} days are good practice. The buyer
         also needs a few days to collect, answer and publish the questions.
-        procure therefore asks that questions close at least 10 days before the
-        deadline: the six days from procure/data/legal.yaml plus four to answer
-        (a practical margin, not law).
+        procure therefore asks that questions close at least
+        {questions_close_days} days before the deadline: the
+        {legal.additional_information_days} days from procure/data/legal.yaml
+        plus {policy.days_to_answer_questions} to answer (a practical margin,
+        not law, from procure/data/check_policy.yaml).
     """,
     sources=(
-        "Directive 2014/24/EU, article 53(2) (additional information at least six days before the deadline)",
-        "procure's own margin of four days to answer (policy, not law)",
+        "Directive 2014/24/EU, article 53(2) (additional information at least "
+        "{legal.additional_information_days} days before the deadline)",
+        "{policy_source[days_to_answer_questions]}",
     ),
 )
 def questions_too_late(ctx: Context) -> Iterator[Hit]:
     found = _questions(ctx)
-    minimum = ctx.legal.additional_information_days + DAYS_TO_ANSWER_QUESTIONS
+    minimum = ctx.legal.additional_information_days + ctx.policy.days_to_answer_questions
     if found is None or found[0] >= minimum:
         return
     legal = ctx.decision.additional_information_days
@@ -192,25 +196,28 @@ def questions_too_late(ctx: Context) -> Iterator[Hit]:
         small and medium-sized firms have the least time to spare. The session
         is where the market hears the problem in full, so the time that counts
         is from the session to consultation.responses_due. No law fixes it;
-        procure asks for at least two weeks (14 days), enough to write a short
-        response of a few pages alongside paid work. The Gids Proportionaliteit
-        asks for a consultation that is proportionate and keeps the burden on
-        the market low.
+        procure asks for at least {policy.shortest_fair_consultation_days} days
+        (procure/data/check_policy.yaml), enough to write a short response of a
+        few pages alongside paid work. The Gids Proportionaliteit asks for a
+        consultation that is proportionate and keeps the burden on the market
+        low.
     """,
     sources=(
         "Directive 2014/24/EU, article 40 (preliminary market consultations)",
         "Gids Proportionaliteit, section on market consultation",
+        "{policy_source[shortest_fair_consultation_days]}",
     ),
 )
 def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
     consultation = ctx.problem.consultation
     if consultation is None or consultation.session is None:
         return
+    minimum = ctx.policy.shortest_fair_consultation_days
     days = days_between(consultation.session.when, consultation.responses_due)
-    if days is not None and days < SHORTEST_FAIR_CONSULTATION_DAYS:
-        earliest = day(consultation.session.when) + timedelta(days=SHORTEST_FAIR_CONSULTATION_DAYS)
+    if days is not None and days < minimum:
+        earliest = day(consultation.session.when) + timedelta(days=minimum)
         yield Hit(("consultation", "responses_due"), {
-            "days": days, "minimum": SHORTEST_FAIR_CONSULTATION_DAYS, "earliest": earliest.isoformat(),
+            "days": days, "minimum": minimum, "earliest": earliest.isoformat(),
         })
 
 
@@ -227,23 +234,26 @@ def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
         (equal treatment; the directive's rule on prior involvement). Publishing
         the tender a few days after the responses were due suggests that the
         responses could not have changed it and leaves no time to publish the
-        anonymised results. procure asks for at least two weeks (14 days); this
-        is practice, not a legal minimum.
+        anonymised results. procure asks for at least
+        {policy.days_to_process_consultation} days
+        (procure/data/check_policy.yaml); this is practice, not a legal
+        minimum.
     """,
     sources=(
         "Directive 2014/24/EU, articles 40 and 41 (prior involvement of candidates)",
         "Gids Proportionaliteit, section on market consultation",
+        "{policy_source[days_to_process_consultation]}",
     ),
 )
 def consultation_too_close_to_tender(ctx: Context) -> Iterator[Hit]:
     consultation, tender = ctx.problem.consultation, ctx.problem.tender
     if consultation is None or tender is None:
         return
+    minimum = ctx.policy.days_to_process_consultation
     days = days_between(consultation.responses_due, tender.published)
-    if days is not None and days < DAYS_TO_PROCESS_CONSULTATION:
-        earliest = day(consultation.responses_due) + timedelta(days=DAYS_TO_PROCESS_CONSULTATION)
-        yield Hit(("tender", "published"), {"days": days, "minimum": DAYS_TO_PROCESS_CONSULTATION,
-                                            "earliest": earliest.isoformat()})
+    if days is not None and days < minimum:
+        earliest = day(consultation.responses_due) + timedelta(days=minimum)
+        yield Hit(("tender", "published"), {"days": days, "minimum": minimum, "earliest": earliest.isoformat()})
 
 
 def _standstill_hit(ctx: Context) -> Hit | None:
@@ -267,11 +277,11 @@ _STANDSTILL_MESSAGE = ("{field} is {days} days after the award decision; the sta
 _STANDSTILL_EXPLANATION = """
     After the award decision is sent, the buyer must wait before concluding
     the contract, so that a losing bidder can ask a court to stop it (the
-    Alcatel period). In the Netherlands it is at least 20 calendar days,
-    counted from the day after the decision was sent. The contract may be
-    concluded, and so start, only after the last of those days: a decision
-    sent on 10 April 2027 runs until 30 April, and the earliest start is
-    1 May. Courts have applied the Algemene termijnenwet, so that a last day
+    Alcatel period). In the Netherlands it is at least
+    {legal.standstill_days} calendar days (procure/data/legal.yaml), counted
+    from the day after the decision was sent. The contract may be concluded,
+    and so start, only after the last of those days: {standstill_example}.
+    Courts have applied the Algemene termijnenwet, so that a last day
     on a weekend or public holiday moves to the next working day; procure
     does not know holidays, so leave a margin.
 """
@@ -288,8 +298,8 @@ _STANDSTILL_EXPLANATION = """
     standstill can be declared void.
 """,
     sources=(
-        "Directive 89/665/EEC as amended by Directive 2007/66/EC, article 2a (at least 10 days; "
-        "the Netherlands chose 20)",
+        "Directive 89/665/EEC as amended by Directive 2007/66/EC, article 2a (a minimum standstill "
+        "that member states may lengthen; the Netherlands chose {legal.standstill_days} days)",
         "Aanbestedingswet 2012, article 2.127",
     ),
 )
@@ -309,7 +319,8 @@ def standstill_too_short(ctx: Context) -> Iterator[Hit]:
     Below the threshold the statutory standstill does not apply (article
     2.127(4)), but with several bidders (national_open, multiple_private) a
     losing bidder still needs a chance to object before the contract is
-    concluded, and many buyers' procurement policies use the same 20 days.
+    concluded, and many buyers' procurement policies use the same
+    {legal.standstill_days} days.
     With a single invited supplier there is nobody to object, and the rule
     does not apply. Which procedures have several bidders is recorded per
     procedure in procure/data/legal.yaml (several_bidders).

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from procure.checks.core import Context, Finding, Rule
+from procure.checks import policy as policy_data
 from procure.checks.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def build_context(loaded: Loaded, extra_words: Mapping[str, Sequence[str]] | Non
         legal=legal.legal_data(),
         decision=decision,
         vocabulary=vocabulary(problem.language, extra_words),
+        policy=policy_data.check_policy(),
         bands=in_use,
         band_procedure=legal.auto_procedure(decision.maximum_value, decision.threshold, in_use),
     )

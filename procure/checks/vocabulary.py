@@ -9,7 +9,9 @@ extra words, and cached for the process.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +24,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 LANGUAGES = ("nl", "en")
 EXTRA_KEYS = ("common", *LANGUAGES)
 _GAP = r"[\s\-]+"
-MAX_WORDS_FILE_BYTES = 1_000_000
+MAX_WORDS_FILE_BYTES = 1024 * 1024  # like a problem statement: a word list is far smaller
 
 
 @dataclass(frozen=True)
@@ -134,24 +136,68 @@ def _freeze_extra(extra_words: Mapping[str, Sequence[str]] | None, language: str
 def load_extra_words(path: Path) -> dict[str, list[str]]:
     """Read a ``--words`` file: a YAML list (words for every language) or a mapping {common|nl|en: [words]}.
 
-    Errors are :class:`InputError` naming the file, so the CLI reports them like any bad input.
+    Errors are :class:`InputError` naming the file (and the line and column of a
+    YAML or encoding error), so the CLI reports them like any bad input: a file
+    that cannot be read, is not a regular file (a directory, ``/dev/zero``, a
+    pipe) or is larger than :data:`MAX_WORDS_FILE_BYTES` is refused before it
+    is parsed.
     """
-    import yaml
-
-    def fail(message: str) -> InputError:
-        return InputError([Issue(Location(file=str(path)), message)], file=str(path))
-
-    raw = path.read_bytes()
-    if len(raw) > MAX_WORDS_FILE_BYTES:
-        raise fail(f"the words file is larger than {MAX_WORDS_FILE_BYTES} bytes")
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        raise fail(f"not a readable YAML file: {err}") from None
+    path = Path(path)
+    data = _parse_words(_read_words_file(path), str(path))
     if isinstance(data, list):
         data = {"common": data}
     if not isinstance(data, dict) or set(data) - set(EXTRA_KEYS):
-        raise fail("expected a list of words, or a mapping with keys common, nl, en holding lists of words")
+        raise _words_error(path, "expected a list of words, or a mapping with keys common, nl, en holding lists "
+                                 "of words")
     if not all(isinstance(v, list) and all(isinstance(w, str) and w.strip() for w in v) for v in data.values()):
-        raise fail("every entry must be a list of non-empty words")
+        raise _words_error(path, "every entry must be a list of non-empty words")
     return {key: [w.strip() for w in words] for key, words in data.items()}
+
+
+def _words_error(path: Path | str, message: str, line: int | None = None, column: int | None = None) -> InputError:
+    name = str(path)
+    return InputError([Issue(Location(file=name, line=line, column=column), message)], file=name)
+
+
+def _read_words_file(path: Path) -> bytes:
+    """At most :data:`MAX_WORDS_FILE_BYTES` + 1 bytes of a regular file; anything else is an InputError."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # before open(): opening a pipe would block
+            raise _words_error(path, "the words file is not a regular file; give a YAML file")
+        with path.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since the check above
+                raise _words_error(path, "the words file is not a regular file; give a YAML file")
+            raw = handle.read(MAX_WORDS_FILE_BYTES + 1)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise _words_error(path, f"cannot read the words file ({reason}); check the path") from None
+    if len(raw) > MAX_WORDS_FILE_BYTES:
+        raise _words_error(path, f"the words file is larger than {MAX_WORDS_FILE_BYTES // (1024 * 1024)} MiB; "
+                                 "check that this is the right file")
+    return raw
+
+
+def _parse_words(raw: bytes, name: str) -> object:
+    """The YAML in ``raw``; a decoding or YAML error is an InputError at its line and column."""
+    import yaml
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line, column = _position(raw[: err.start].decode("utf-8", "replace"))
+        raise _words_error(name, f"the words file is not valid UTF-8 here (byte 0x{raw[err.start]:02X}); "
+                                 "save it as UTF-8", line, column) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        detail = " ".join((f"{err.context}, " if err.context else "").split() + (err.problem or "invalid").split())
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        raise _words_error(name, f"the words file is not valid YAML: {detail}", line, column) from None
+    except yaml.YAMLError as err:  # errors without a position (rare); keep them to one line
+        raise _words_error(name, f"the words file is not valid YAML: {' '.join(str(err).split())}") from None
+
+
+def _position(text_before: str) -> tuple[int, int]:
+    """Line and column (from 1) of the character after ``text_before``."""
+    return text_before.count("\n") + 1, len(text_before) - (text_before.rfind("\n") + 1) + 1
