@@ -190,7 +190,7 @@ def output_path(out_dir: Path, reference: str, kind: str) -> Path:
 def build_pack(source: Path, options: BuildOptions) -> PackResult:
     """Load, render and write one problem file; every user error becomes an issue in the result."""
     from procure.loader import load_problem
-    from procure.package import write_atomic
+    from procure.package import write_all_atomic
 
     result = PackResult(source=source)
     try:
@@ -202,10 +202,9 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
             if not result.ok:
                 return result
         options.out_dir.mkdir(parents=True, exist_ok=True)
-        for doc in rendered:
-            path = output_path(options.out_dir, loaded.problem.reference, doc.kind)
-            write_atomic(path, doc.data)
-            result.documents.append(WrittenDocument(doc.kind, path, doc.placeholders))
+        paths = [output_path(options.out_dir, loaded.problem.reference, doc.kind) for doc in rendered]
+        write_all_atomic([(path, doc.data) for path, doc in zip(paths, rendered)])
+        result.documents.extend(WrittenDocument(d.kind, p, d.placeholders) for p, d in zip(paths, rendered))
     except ProcureError as err:
         result.issues.extend(err.issues)
     except OSError as err:

@@ -22,6 +22,7 @@ import struct
 import tempfile
 import zlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,13 +176,42 @@ def _umask() -> int:
 
 
 def write_atomic(path: Path | str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    write_all_atomic([(Path(path), data)])
 
-    A temporary file in the target folder (same file system, so the rename is
-    atomic), flushed and fsynced, then ``os.replace``. On any failure the
-    temporary file is removed and an :class:`OutputError` names the path.
+
+def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write several files so that none is replaced unless every one could be written.
+
+    Each goes to a temporary file in its target folder (same file system, so the
+    rename is atomic), flushed and fsynced; only when all are on disk are they
+    renamed into place with ``os.replace``. On any failure every temporary file is
+    removed, the targets keep their old contents, and an :class:`OutputError`
+    names the path.
     """
-    path = Path(path)
+    staged: list[tuple[str, Path]] = []
+    current = None
+    try:
+        for current, data in files:
+            staged.append((_stage(current, data), current))
+        for tmp, current in staged:
+            os.replace(tmp, current)
+    except BaseException as exc:
+        for tmp, _ in staged:
+            _remove_quietly(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {current}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """``data`` in a fsynced temporary file beside ``path``; its name.
+
+    A folder in the target's place is refused here, before any file of the set is
+    renamed: it is the one thing that would make a rename fail after staging.
+    """
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: a folder has that name; move it or choose another output folder")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -192,12 +222,10 @@ def write_atomic(path: Path | str, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
         _remove_quietly(tmp)
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+    return tmp
 
 
 def _remove_quietly(name: str) -> None:

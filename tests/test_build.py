@@ -154,3 +154,13 @@ def test_two_files_with_one_reference_are_refused_before_anything_is_written(tmp
     assert results[1].documents == [] and results[3].documents == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         ["T-1-consultation.docx", "T-1-tender.docx", "T-2-consultation.docx", "T-2-tender.docx"])
+
+
+def test_a_pack_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    source = tmp_path / "p.yaml"
+    source.write_text(MINIMAL, encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "T-1-tender.docx").mkdir(parents=True)  # the second document cannot replace a folder
+    result = build_pack(source, BuildOptions(out_dir=out))
+    assert not result.ok and "T-1-tender.docx" in str(result.issues[0])
+    assert sorted(p.name for p in out.iterdir()) == ["T-1-tender.docx"]  # no consultation, no temporary files
