@@ -87,7 +87,7 @@ def _issue_json(issue: Issue) -> dict[str, Any]:
 
 def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict[str, Any]:
     """Everything a template may read. Templates get values, never I/O."""
-    from procure.legal import consultation_basis, decide_procedure
+    from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
 
     problem = loaded.problem
     return {
@@ -95,6 +95,7 @@ def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict
         "lang": problem.language,
         "procedure": decide_procedure(problem),
         "consultation_basis": consultation_basis(problem.language),
+        "prior_involvement_basis": prior_involvement_basis(problem.language),
         "s": strings,
         "doc_kind": kind,
     }

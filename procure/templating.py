@@ -356,6 +356,12 @@ def _join_list(context: Context, items: list[Any]) -> MdSafe:
 # --------------------------------------------------------------------------- environment
 
 
+def capfirst(value: str) -> str:
+    """The first letter in upper case and the rest untouched (Jinja's ``capitalize`` lowers the rest,
+    which would turn "EU" into "eu")."""
+    return value[:1].upper() + value[1:]
+
+
 @lru_cache(maxsize=None)
 def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
@@ -373,7 +379,7 @@ def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
     env.filters.update(
         date=_date_filter, datetime=_datetime_filter, money=_money_filter,
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
-        add_days=_add_days, or_todo=_or_todo, join_list=_join_list,
+        add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
     env.globals.update(todo=_todo, or_todo=_or_todo)
     return env

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from procure.legal import consultation_basis, decide_procedure
+from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
 from procure.loader import load_problem
 from procure.markdown import parse, placeholders, unknown_node_types
 from procure.model import Problem
@@ -143,7 +143,8 @@ def context(p: Problem, kind: str, **procedure_changes: Any) -> dict[str, Any]:
     if procedure_changes:
         decision = dataclasses.replace(decision, **procedure_changes)
     return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": consultation_basis(p.language),
-            "s": load_strings(p.language), "doc_kind": kind}
+            "prior_involvement_basis": prior_involvement_basis(p.language), "s": load_strings(p.language),
+            "doc_kind": kind}
 
 
 def render(p: Problem, kind: str, **procedure_changes: Any) -> str:

@@ -404,3 +404,10 @@ def test_template_lines_ending_in_an_inline_block_tag_keep_their_newline() -> No
             if stripped.endswith("%}") and not lone_tag and not stripped.endswith("+%}"):
                 offenders.append(f"{path.relative_to(builtin_templates_dir())}:{number}")
     assert offenders == []
+
+
+def test_capfirst_keeps_the_rest_of_the_text() -> None:
+    from procure.templating import capfirst
+
+    assert capfirst("open procedure under EU rules") == "Open procedure under EU rules"
+    assert capfirst("") == ""
