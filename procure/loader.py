@@ -174,11 +174,19 @@ def load_problem_text(text: str | bytes, filename: str) -> Loaded:
 
 
 def _too_big(name: str, size: int) -> Issue:
-    return Issue(
-        Location(name),
-        f"the file is {size / MAX_BYTES:.1f} MiB; a problem statement may be at most 1 MiB: "
-        "check that this is the right file",
-    )
+    """Too large to be a problem statement; ``size`` may be a lower bound (a device or pipe is read only so far)."""
+    amount = f"{size / MAX_BYTES:.1f} MiB" if size > MAX_BYTES * 1.05 else "more than 1 MiB"
+    return Issue(Location(name), f"the file is {amount}; a problem statement may be at most 1 MiB: "
+                 "check that this is the right file")
+
+
+def _tab_at(text: str, line: int) -> bool:
+    """Whether line ``line`` (1-based) of ``text`` is indented with a tab, YAML's most common surprise."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return False
+    content = lines[line - 1]
+    return "\t" in content[: len(content) - len(content.lstrip())]
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
@@ -293,7 +301,9 @@ class _Builder:
         detail = exc.problem or "invalid YAML"
         if exc.context:
             detail = f"{exc.context}, {detail}"
-        message = f"YAML syntax error: {detail}; check the indentation, colons and quotes here"
+        hint = ("indent with spaces, never tabs" if _tab_at(self.text, line)
+                else "check the indentation, colons and quotes here")
+        message = f"YAML syntax error: {detail}; {hint}"
         return Issue(Location(self.filename, line, column), message)
 
     # -------------------------------------------------------- event handlers

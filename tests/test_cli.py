@@ -263,7 +263,9 @@ BAD_FILES = {
                        b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
                        b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
                        b"g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", ":"),
-    "20 MB": (b"# " + b"x" * (20 * 1024 * 1024) + b"\n", "MiB"),
+    "20 MB": (b"# " + b"x" * (20 * 1024 * 1024) + b"\n", "20.0 MiB"),
+    "tab indentation": (MINIMAL.replace("  organisation: Test Agency", "\torganisation: Test Agency").encode(),
+                        "never tabs"),
 }
 
 
@@ -360,3 +362,9 @@ def test_a_reference_doc_without_a_styles_part_gets_the_house_styles(tmp_path: P
     result = run("render", str(write(tmp_path, MINIMAL)), "-o", str(tmp_path / "out"),
                  "--reference-doc", str(tmp_path / "bare.docx"))
     assert result.exit_code == 0, result.output
+
+
+def test_a_device_is_refused_without_reading_it_all() -> None:
+    result = run("render", "/dev/zero", "-o", "/nonexistent-out")
+    assert result.exit_code == 1
+    assert "/dev/zero: error: the file is more than 1 MiB" in result.output
