@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Iterator, Union
 
 import yaml
@@ -142,7 +143,11 @@ def load_problem(path: Path | str) -> Loaded:
     path = Path(path)
     name = str(path)
     try:
-        size = path.stat().st_size
+        stat = path.stat()
+        if not S_ISREG(stat.st_mode):
+            issue = Issue(Location(name), "not a regular file (a folder, device or pipe): give the path of a .yaml file")
+            raise InputError([issue], file=name)
+        size = stat.st_size
         if size > MAX_BYTES:
             raise InputError([_too_big(name, size)], file=name)
         with path.open("rb") as handle:
@@ -178,6 +183,12 @@ def _too_big(name: str, size: int) -> Issue:
     amount = f"{size / MAX_BYTES:.1f} MiB" if size > MAX_BYTES * 1.05 else "more than 1 MiB"
     return Issue(Location(name), f"the file is {amount}; a problem statement may be at most 1 MiB: "
                  "check that this is the right file")
+
+
+def _integer(text: str) -> int | Decimal:
+    """A YAML integer; past 40 digits a Decimal, which the model refuses as too large
+    (``int()`` itself refuses 4,300 digits or more with a bare ValueError)."""
+    return int(text) if len(text) <= _MAX_INT_CHARS else Decimal(text)
 
 
 def _tab_at(text: str, line: int) -> bool:
@@ -466,7 +477,7 @@ class _Builder:
         if text in _BOOLS:
             return _BOOLS[text]
         if _INT.match(text):
-            return int(text) if len(text) <= _MAX_INT_CHARS else Decimal(text)  # int() refuses 4,300+ digits
+            return _integer(text)
         if _FLOAT.match(text):
             return Decimal(text)
         if text.lower() in _SPECIAL_FLOATS:
@@ -491,7 +502,7 @@ class _Builder:
         if kind == "str":
             return self._clean(event.value, event, path)
         if kind == "int" and _INT.match(text):
-            return int(text)
+            return _integer(text)
         if kind == "float" and _FLOAT.match(text):
             return Decimal(text)
         if kind == "bool" and text in _BOOLS:

@@ -256,6 +256,8 @@ def _whole_number(value: Any) -> Any:
     """Whole numbers only: 12.5, "12" and true are refused rather than silently converted."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        raise _fail("out_of_range", "{value} is far too large; check the number", value=show(value))
     raise _fail("whole_number", "must be a whole number, like 4; {value} is not", value=_describe(value))
 
 
@@ -349,9 +351,9 @@ Amount = Annotated[Decimal, BeforeValidator(_amount)]
 IterationWeeks = _whole(
     1, 13, "must be 1 to 13 weeks, not {value}: a cycle longer than a quarter is not short; plan shorter iterations"
 )
-Iterations = _whole(1, MAX_ITERATIONS, "must be 1 to 1000, not {value}: the contract starts with at least one "
-                    "iteration")
-OptionIterations = _whole(0, MAX_ITERATIONS, "must be 0 to 1000, not {value}")
+Iterations = _whole(1, MAX_ITERATIONS, f"must be 1 to {MAX_ITERATIONS}, not {{value}}: the contract starts with "
+                    "at least one iteration")
+OptionIterations = _whole(0, MAX_ITERATIONS, f"must be 0 to {MAX_ITERATIONS}, not {{value}}")
 Pages = _whole(1, None, "must be at least 1 page, not {value}")
 CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
