@@ -139,7 +139,7 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
 def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """Label/value pairs on the title page; a missing date shows as the placeholder text."""
     from procure.docx_render import Gap
-    from procure.templating import format_date
+    from procure.templating import format_date, placeholder_text
 
     problem = loaded.problem
     labels = strings["cover"]
@@ -155,7 +155,7 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
     else:
         label, field = labels["responses_due"], "consultation.responses_due"
         day = problem.consultation.responses_due if problem.consultation else None
-    gap = Gap(f"[{strings['placeholder_prefix']}: {label.lower()}, {field}]")
+    gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
     rows.append((label, format_date(day, problem.language) if day else gap))
     return tuple(rows)
 
@@ -249,16 +249,18 @@ def _shared_outputs(sources: list[Path], options: BuildOptions) -> dict[int, Pac
     refused: dict[int, PackResult] = {}
     for index, source in enumerate(sources):
         try:
-            reference = load_problem(source).problem.reference
+            loaded = load_problem(source)
         except ProcureError:
             continue
+        reference = loaded.problem.reference
         for kind in options.kinds:
             key = os.path.normcase(str(output_path(options.out_dir, reference, kind).absolute())).casefold()
             if key in first:
                 refused[index] = PackResult(source, issues=[Issue(
-                    Location(file=str(source), field="reference"),
-                    f"its documents would replace those of {first[key]} (same reference {reference!r}, or the "
-                    "same file twice); give each problem statement its own reference; nothing was written")])
+                    loaded.source.location(("reference",)),
+                    f"its documents would replace those of {first[key]} (the same reference {reference!r}, "
+                    "letter case aside, or the same file twice); give each problem statement its own "
+                    "reference; nothing was written for this file")])
                 break
             first[key] = source
     return refused

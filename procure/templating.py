@@ -18,6 +18,7 @@ import re
 import traceback
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -228,23 +229,82 @@ def _search_path(templates_dir: Path | None) -> tuple[Path, ...]:
 def load_strings(language: str, templates_dir: Path | None = None) -> dict[str, Any]:
     """The strings of a language (titles, cover labels, units): ``<lang>/strings.yaml``.
 
-    An override folder's ``strings.yaml`` is merged over the built-in one, key by
-    top-level key, so a user can change one label without copying the file.
+    An override folder's ``strings.yaml`` is merged over the built-in one: labels
+    key by key at any depth, so a user can change one cover label without copying
+    the file; lists, and the default evaluation, are replaced whole. Every value
+    must keep the built-in one's kind (text, number, list of the same length).
     """
     return _load_strings(language, _search_path(templates_dir))
 
 
+#: Entries replaced whole by an override, never merged: their parts only make sense together
+#: (the default criteria's weights must still sum to 100 with its price weight).
+_WHOLE_ENTRIES = frozenset({"default_evaluation"})
+
+
 @lru_cache(maxsize=None)
 def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for folder in reversed(search):
+    builtin_path = search[-1] / language / "strings.yaml"
+    if not builtin_path.is_file():
+        raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
+    builtin = _read_strings(builtin_path)
+    merged = copy.deepcopy(builtin)
+    for folder in search[:-1]:
         path = folder / language / "strings.yaml"
         if path.is_file():
-            _merge(merged, _read_strings(path))
-    if not merged:
-        raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
-    _require_same_keys(merged, _read_strings(search[-1] / language / "strings.yaml"), search[0] / language)
+            override = _read_strings(path)
+            _merge(merged, override)
+            _require_same_shape(merged, builtin, path)
+            _require_whole_evaluation(merged, path)
     return merged
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> None:
+    """Merge ``override`` into ``base`` key by key at every depth, but for the whole entries."""
+    for key, value in override.items():
+        if key not in _WHOLE_ENTRIES and isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _shape(value: Any) -> str:
+    """What kind of value a string entry is, for comparing an override with the built-in."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list" if not value or isinstance(value[0], dict) else f"a list of {len(value)}"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return type(value).__name__
+    return "a number" if isinstance(value, int) else "a text"
+
+
+def _require_same_shape(merged: Any, builtin: Any, path: Path, name: str = "") -> None:
+    """Every entry of the built-in strings is still there after an override, of the same kind."""
+    if _shape(merged) != _shape(builtin):
+        raise TemplateError(f"'{name}' must be {_shape(builtin)}, like the built-in strings.yaml's, "
+                            f"not {_shape(merged)}", Location(file=str(path)))
+    if isinstance(builtin, dict):
+        for key, value in builtin.items():
+            where = f"{name}.{key}" if name else key
+            if key not in merged:
+                raise TemplateError(f"'{where}' is missing; copy it from the built-in strings.yaml",
+                                    Location(file=str(path)))
+            _require_same_shape(merged[key], value, path, where)
+
+
+def _require_whole_evaluation(merged: dict[str, Any], path: Path) -> None:
+    """The default evaluation an override gives must be one the model accepts (weights sum to 100)."""
+    from pydantic import ValidationError
+
+    from procure.model import Evaluation
+
+    try:
+        Evaluation.model_validate(merged["default_evaluation"])
+    except ValidationError as err:
+        problem = err.errors()[0]
+        field = ".".join(str(part) for part in ("default_evaluation", *problem["loc"]))
+        raise TemplateError(f"'{field}': {problem['msg']}", Location(file=str(path))) from None
 
 
 def _read_strings(path: Path) -> dict[str, Any]:
@@ -262,25 +322,9 @@ def _read_strings(path: Path) -> dict[str, Any]:
     return data
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> None:
-    """Merge ``override`` into ``base`` key by key, nested mappings included, so an override
-    file may change one cover label without repeating the others."""
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = value
-
-
-def _require_same_keys(merged: dict[str, Any], builtin: dict[str, Any], where: Path, prefix: str = "") -> None:
-    """Every string the built-in file defines is still there, with the same shape, after an override."""
-    for key, value in builtin.items():
-        name = f"{prefix}{key}"
-        if key not in merged or isinstance(value, dict) != isinstance(merged[key], dict):
-            raise TemplateError(f"strings.yaml: '{name}' is missing or has the wrong shape; "
-                                "copy it from the built-in strings.yaml", Location(file=str(where / "strings.yaml")))
-        if isinstance(value, dict):
-            _require_same_keys(merged[key], value, where, f"{name}.")
+def placeholder_text(label: str, strings: dict[str, Any]) -> str:
+    """The visible text of a placeholder: ``[in te vullen: label]``."""
+    return f"[{strings['placeholder_prefix']}: {label}]"
 
 
 def _strings_of(context: Context) -> dict[str, Any]:
@@ -332,7 +376,7 @@ def _todo(context: Context, label: str) -> MdSafe:
     """
     if not label or _BAD_LABEL.search(label):
         raise _FilterError(f"todo label {label!r} may not hold '[', ']', '|', '\\' or a line break")
-    return MdSafe(f"[[{_strings_of(context)['placeholder_prefix']}: {label}]]")
+    return MdSafe(f"[{placeholder_text(label, _strings_of(context))}]")
 
 
 @pass_context

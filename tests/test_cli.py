@@ -312,8 +312,14 @@ def test_a_partial_strings_override_keeps_the_other_labels(tmp_path: Path) -> No
     assert [row.cells[0].text for row in cover.rows][:2] == ["Our reference", "Contracting authority"]
 
 
-@pytest.mark.parametrize("text, message", [("documents: 5\n", "'documents' is missing or has the wrong shape"),
-                                           ("cover: [\n", "cannot read strings")])
+@pytest.mark.parametrize("text, message", [
+    ("documents: 5\n", "'documents' must be a mapping"),
+    ("cover: [\n", "cannot read strings"),
+    ("cover:\n  published: 5\n", "'cover.published' must be a text"),
+    ("units:\n  week: [week]\n", "'units.week' must be a list of 2"),
+    ("default_evaluation:\n  price_weight: 50\n", "'default_evaluation.criteria'"),
+    ("default_evaluation:\n  price_weight: 50\n  criteria: [{name: A, weight: 40}]\n", "sum to 90"),
+])
 def test_a_broken_strings_override_is_located(text: str, message: str, tmp_path: Path) -> None:
     override = tmp_path / "tpl" / "en"
     override.mkdir(parents=True)
