@@ -18,6 +18,8 @@ python-docx's ``save()`` on its default template.
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import struct
 import tempfile
 import zlib
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
-from procure.errors import OutputError
+from procure.errors import Location, OutputError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -181,27 +183,66 @@ def write_atomic(path: Path | str, data: bytes) -> None:
 
 
 def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Write several files so that none is replaced unless every one could be written.
+    """Write several files so that either all are replaced or none is.
 
     Each goes to a temporary file in its target folder (same file system, so the
     rename is atomic), flushed and fsynced; only when all are on disk are they
-    renamed into place with ``os.replace``. On any failure every temporary file is
-    removed, the targets keep their old contents, and an :class:`OutputError`
-    names the path.
+    renamed into place with ``os.replace``. Should a rename fail half-way, the
+    files already replaced get their old contents back (kept as hard links while
+    the set is swapped in). On any failure no temporary file is left behind and
+    an :class:`OutputError` names the path.
     """
     staged: list[tuple[str, Path]] = []
-    current = None
+    current: Path | None = None
     try:
         for current, data in files:
             staged.append((_stage(current, data), current))
-        for tmp, current in staged:
-            os.replace(tmp, current)
+        _swap_in(staged)
     except BaseException as exc:
         for tmp, _ in staged:
             _remove_quietly(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {current}: {exc.strerror or exc}") from exc
+            failed = getattr(exc, "target", current)
+            raise OutputError(f"cannot write {failed}: {exc.strerror or exc}", Location(file=str(failed))) from exc
         raise
+
+
+def _swap_in(staged: list[tuple[str, Path]]) -> None:
+    """Rename staged files over their targets; on a failure, restore the targets already replaced."""
+    done: list[tuple[str | None, Path]] = []
+    try:
+        for tmp, path in staged:
+            backup = _keep_old(path)
+            done.append((backup, path))
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                exc.target = path  # type: ignore[attr-defined]  # which target, for the message
+                raise
+    except BaseException:
+        for backup, path in reversed(done[:-1]):
+            if backup is None:
+                _remove_quietly(str(path))
+            else:
+                os.replace(backup, path)
+        if done and done[-1][0] is not None:
+            _remove_quietly(done[-1][0])
+        raise
+    for backup, _ in done:
+        if backup is not None:
+            _remove_quietly(backup)
+
+
+def _keep_old(path: Path) -> str | None:
+    """A hard link to the file now at ``path`` (None when there is none), to put back on failure."""
+    if not path.exists():
+        return None
+    name = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.old")
+    try:
+        os.link(path, name)
+    except OSError:  # a file system without hard links: a copy serves as well
+        shutil.copy2(path, name)
+    return name
 
 
 def _stage(path: Path, data: bytes) -> str:
@@ -211,7 +252,8 @@ def _stage(path: Path, data: bytes) -> str:
     renamed: it is the one thing that would make a rename fail after staging.
     """
     if path.is_dir():
-        raise OutputError(f"cannot write {path}: a folder has that name; move it or choose another output folder")
+        raise OutputError(f"cannot write {path}: a folder has that name; move it or choose another output folder",
+                          Location(file=str(path)))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:

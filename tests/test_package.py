@@ -201,3 +201,38 @@ def test_written_docx_opens(tmp_path):
     package.write_atomic(target, build_docx(MARKDOWN, meta()))
     assert Document(str(target)).paragraphs[0].text == "Titel"
 
+
+
+def test_a_failed_rename_puts_back_the_files_already_replaced(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.docx", tmp_path / "b.docx"
+    first.write_bytes(b"old a")
+    second.write_bytes(b"old b")
+    real_replace = os.replace
+    calls = []
+
+    def failing_second(src, dst):
+        calls.append(dst)
+        if str(dst) == str(second) and str(src).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(package.os, "replace", failing_second)
+    with pytest.raises(OutputError, match="b.docx"):
+        package.write_all_atomic([(first, b"new a"), (second, b"new b")])
+    assert first.read_bytes() == b"old a" and second.read_bytes() == b"old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "b.docx"]
+
+
+def test_a_failed_rename_removes_a_file_that_was_new(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.docx", tmp_path / "b.docx"
+    real_replace = os.replace
+
+    def failing_second(src, dst):
+        if str(dst) == str(second):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(package.os, "replace", failing_second)
+    with pytest.raises(OutputError, match="No space left"):
+        package.write_all_atomic([(first, b"new a"), (second, b"new b")])
+    assert list(tmp_path.iterdir()) == []
