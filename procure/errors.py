@@ -8,6 +8,7 @@ the input allows: file, line, column and the dotted field path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,14 @@ class RenderError(ProcureError):
 
 class OutputError(ProcureError):
     """An output file or folder that cannot be written."""
+
+
+def yaml_problem(err: Any) -> tuple[int | None, int | None, str]:
+    """Line and column (1-based, None when unknown) and a one-line description of a
+    PyYAML ``MarkedYAMLError``: the one way every reader of YAML here locates a syntax error."""
+    mark = err.problem_mark or err.context_mark
+    parts = [f"{err.context}," if err.context else "", err.problem or "invalid YAML"]
+    detail = " ".join(" ".join(parts).split())
+    if mark is None:
+        return None, None, detail
+    return mark.line + 1, mark.column + 1, detail

@@ -41,7 +41,7 @@ from typing import Any, Iterator, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from procure.errors import InputError, Issue, Location
+from procure.errors import InputError, Issue, Location, yaml_problem
 from procure.model import FORBIDDEN_CHARS, Problem, rule_violations
 
 MAX_BYTES = 1024 * 1024
@@ -307,11 +307,8 @@ class _Builder:
             parser.dispose()
 
     def _syntax_issue(self, exc: yaml.MarkedYAMLError) -> Issue:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        detail = exc.problem or "invalid YAML"
-        if exc.context:
-            detail = f"{exc.context}, {detail}"
+        found_line, found_column, detail = yaml_problem(exc)
+        line, column = found_line or 1, found_column or 1
         hint = ("indent with spaces, never tabs" if _tab_at(self.text, line)
                 else "check the indentation, colons and quotes here")
         message = f"YAML syntax error: {detail}; {hint}"

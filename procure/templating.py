@@ -29,7 +29,7 @@ from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from procure.errors import Location, ProcureError, TemplateError
+from procure.errors import Location, ProcureError, TemplateError, yaml_problem
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -312,9 +312,8 @@ def _read_strings(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise TemplateError(f"cannot read strings: {err.problem}", where) from None
+        line, column, detail = yaml_problem(err)
+        raise TemplateError(f"cannot read strings: {detail}", Location(str(path), line, column)) from None
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
         raise TemplateError(f"cannot read strings: {err}", Location(file=str(path))) from None
     if not isinstance(data, dict):

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from procure.errors import InputError, Issue, Location
+from procure.errors import InputError, Issue, Location, yaml_problem
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LANGUAGES = ("nl", "en")
@@ -190,9 +190,7 @@ def _parse_words(raw: bytes, name: str) -> object:
     try:
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        detail = " ".join((f"{err.context}, " if err.context else "").split() + (err.problem or "invalid").split())
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        line, column, detail = yaml_problem(err)
         raise _words_error(name, f"the words file is not valid YAML: {detail}", line, column) from None
     except yaml.YAMLError as err:  # errors without a position (rare); keep them to one line
         raise _words_error(name, f"the words file is not valid YAML: {' '.join(str(err).split())}") from None
