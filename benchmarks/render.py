@@ -40,11 +40,12 @@ def median_ms(func: Callable[[], object], runs: int) -> float:
 
 def stages(example: Path, runs: int) -> dict[str, float]:
     """The median time of each stage of one tender document."""
-    from procure.build import doc_meta, render_markdown, style_for
+    from procure.build import doc_meta, render_markdown
     from procure.docx_render import render_document
     from procure.loader import load_problem
     from procure.markdown import parse
     from procure.package import docx_bytes
+    from procure.styles import style_for
 
     loaded = load_problem(example)
     meta = doc_meta(loaded, "tender")

@@ -19,7 +19,6 @@ from procure.errors import Issue, Location, ProcureError
 if TYPE_CHECKING:
     from procure.docx_render import DocMeta
     from procure.loader import Loaded
-    from procure.styles import HouseStyle
 
 KINDS = ("consultation", "tender")
 
@@ -129,7 +128,6 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
         keywords=problem.reference,
         cover_rows=cover_rows(loaded, kind, strings),
         toc_title=strings["toc_title"],
-        header_text=f"{problem.reference} · {problem.title}",
         page_word=strings["page"],
         of_word=strings["of"],
         created=pinned_datetime(),
@@ -160,18 +158,12 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
     return tuple(rows)
 
 
-def style_for(reference_doc: Path | None) -> HouseStyle:
-    """The built-in house style, or the one of an organisation's reference .docx (both cached)."""
-    from procure.styles import house_style, reference_style
-
-    return reference_style(reference_doc) if reference_doc is not None else house_style()
-
-
 def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered:
     """Render one document to .docx bytes in memory; the Markdown is parsed once."""
     from procure.docx_render import render_document
     from procure.markdown import parse, placeholders
     from procure.package import docx_bytes
+    from procure.styles import style_for
 
     markdown = render_markdown(loaded, kind, options.templates_dir)
     tree = parse(markdown)

@@ -27,7 +27,7 @@ from lxml import etree
 from procure import docx_oxml as ox
 from procure.errors import RenderError
 from procure.package import docx_bytes, pinned_datetime, utc_naive
-from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, reference_style
+from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, style_for
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -111,7 +111,7 @@ def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None) 
     """The whole pipeline: Markdown text -> deterministic .docx bytes."""
     from procure.markdown import parse
 
-    style = reference_style(reference_doc) if reference_doc is not None else house_style()
+    style = style_for(reference_doc)
     document = render_document(parse(markdown), meta, style)
     return docx_bytes(document, meta)
 

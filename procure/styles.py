@@ -116,6 +116,11 @@ def house_style() -> HouseStyle:
     return _prepare(Document(), reference=None)
 
 
+def style_for(reference_doc: Path | str | None) -> HouseStyle:
+    """The built-in house style, or the one of an organisation's reference .docx (both cached)."""
+    return reference_style(reference_doc) if reference_doc is not None else house_style()
+
+
 def reference_style(path: Path | str) -> HouseStyle:
     """The style base of a reference .docx (cached while the file is unchanged)."""
     path = Path(path)
