@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 INVALID = "PRC010"
 LOADER_WARNING = "PRC011"
 PLACEHOLDER = "PRC020"
+PROPOSAL = "PRC021"
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,14 @@ def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir:
     placeholder names its field without list indexes (``outcomes.measured_by``);
     the finding points at each item that lacks it (``outcomes[1].measured_by``).
     """
-    shown, out = _placeholders_by_document(loaded, file, templates_dir)
+    shown, proposed, out = _placeholders_by_document(loaded, file, templates_dir)
+    for text, kinds in proposed.items():
+        documents = _and(_DOCUMENT_NAMES.get(kind, f"the {kind} document") for kind in kinds)
+        verb = "shows" if len(kinds) == 1 else "show"
+        for path in field_paths(loaded.problem, _field_of(text)):
+            issue = Issue(loaded.source.location(path), f"{documents} {verb} the proposal {text}: confirm it "
+                          "in the field it names, or replace it", severity="error" if strict else "info")
+            out.append(_finding(issue, PROPOSAL, file))
     for gap, kinds in shown.items():
         documents = _and(_DOCUMENT_NAMES.get(kind, f"the {kind} document") for kind in kinds)
         verb = "shows" if len(kinds) == 1 else "show"
@@ -97,22 +105,27 @@ _DOCUMENT_NAMES = {"consultation": "the consultation invitation", "tender": "the
 
 
 def _placeholders_by_document(loaded: Loaded, file: str,
-                              templates_dir: Path | None) -> tuple[dict[str, list[str]], list[Finding]]:
-    """Each distinct placeholder with the documents that show it (in pack order), and any rendering errors."""
+                              templates_dir: Path | None
+                              ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[Finding]]:
+    """Each distinct placeholder, and each distinct proposal, with the documents that show it (in pack
+    order), and any rendering errors."""
     from procure.build import KINDS, render_markdown
-    from procure.markdown import parse, placeholders
+    from procure.markdown import parse, placeholders, proposals
 
     shown: dict[str, list[str]] = {}
+    proposed: dict[str, list[str]] = {}
     errors: list[Finding] = []
     for kind in KINDS:
         try:
-            gaps = placeholders(parse(render_markdown(loaded, kind, templates_dir)))
+            tree = parse(render_markdown(loaded, kind, templates_dir))
         except ProcureError as err:
             errors.extend(f for f in (_finding(i, INVALID, file) for i in err.issues) if f not in errors)
             continue
-        for gap in dict.fromkeys(gaps):
+        for gap in dict.fromkeys(placeholders(tree)):
             shown.setdefault(gap, []).append(kind)
-    return shown, errors
+        for text in dict.fromkeys(proposals(tree)):
+            proposed.setdefault(text, []).append(kind)
+    return shown, proposed, errors
 
 
 def _and(names: Iterable[str]) -> str:

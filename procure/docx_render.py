@@ -143,7 +143,7 @@ class DocxRenderer:
         self._out: list[str] = []
         self._buffer: list[str] = []
         self._buffer_style: str | None = None
-        self._flags = {"strong": 0, "em": 0, "link": 0, "placeholder": 0}
+        self._flags = {"strong": 0, "em": 0, "link": 0, "placeholder": 0, "proposal": 0}
         self._style: str | None = None  # the character style id the flags give now
         self._stack: list[_ListFrame | str] = []  # open lists and "quote"s, innermost last
         self._table: _TableState | None = None
@@ -466,6 +466,10 @@ class DocxRenderer:
         with self._flag("placeholder"):
             self._emit(ox.clean_text(node.content))
 
+    def _render_proposal(self, node: SyntaxTreeNode) -> None:
+        with self._flag("proposal"):
+            self._emit(ox.clean_text(node.content))
+
     def _render_link(self, node: SyntaxTreeNode) -> None:
         """A real hyperlink: an external relationship and the "Hyperlink" character style."""
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -500,10 +504,12 @@ class DocxRenderer:
             self._buffer.clear()
 
     def _run_style(self) -> str | None:
-        """The one character style a run gets: placeholder > link > bold+italic > bold > italic."""
+        """The one character style a run gets: placeholder > proposal > link > bold+italic > bold > italic."""
         flags, ids = self._flags, self._ids
         if flags["placeholder"]:
             return ids["Placeholder"]
+        if flags["proposal"]:
+            return ids["Proposal"]
         if flags["link"]:
             return ids["Hyperlink"]
         if flags["strong"] and flags["em"]:
@@ -564,7 +570,7 @@ def _plain_text(node: SyntaxTreeNode) -> str:
 def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:
     for child in node.children:
         kind = child.type
-        if kind in ("text", "placeholder"):
+        if kind in ("text", "placeholder", "proposal"):
             parts.append(child.content)
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")

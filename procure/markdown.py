@@ -1,10 +1,12 @@
 """The one configured Markdown parser, and the node types the Word renderer accepts.
 
 Templates produce CommonMark with GFM tables. Raw HTML is off: a ``<b>`` in a
-template or a value is text, never markup. One extension: ``[[text]]`` is a
-placeholder, a visible, highlighted gap the procurement officer must fill in.
-User values can never produce one, because the Markdown escaper backslash-escapes
-every ``[`` in them.
+template or a value is text, never markup. Two extensions: ``[[text]]`` is a
+placeholder, a visible, highlighted gap the procurement officer must fill in, and
+``[[?text]]`` is a proposal, a decision procure proposes on the buyer's behalf
+(default award criteria, example procedure bands) that the buyer must confirm,
+highlighted differently. User values can never produce either, because the
+Markdown escaper backslash-escapes every ``[`` in them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 PLACEHOLDER_OPEN = "[["
 PLACEHOLDER_CLOSE = "]]"
+PROPOSAL_MARK = "?"
 
 #: Every node type the renderer lays out; anything else is an error, never dropped.
 ALLOWED_NODE_TYPES = frozenset(
@@ -45,21 +48,29 @@ ALLOWED_NODE_TYPES = frozenset(
         "hr",
         "blockquote",
         "placeholder",
+        "proposal",
     }
 )
 
 
 def _placeholder_rule(state: StateInline, silent: bool) -> bool:
-    """Inline rule for ``[[visible text]]``; the token's content is ``[visible text]``."""
+    """Inline rule for ``[[visible text]]`` (a placeholder) and ``[[?visible text]]`` (a proposal);
+    the token's content is ``[visible text]``."""
     start = state.pos
     if not state.src.startswith(PLACEHOLDER_OPEN, start):
         return False
     end = state.src.find(PLACEHOLDER_CLOSE, start + 2)
     if end < 0 or end == start + 2 or "\n" in state.src[start:end]:
         return False
+    body = state.src[start + 2 : end]
+    kind = "placeholder"
+    if body.startswith(PROPOSAL_MARK):
+        kind, body = "proposal", body[len(PROPOSAL_MARK) :]
+        if not body:
+            return False
     if not silent:
-        token = state.push("placeholder", "", 0)
-        token.content = "[" + state.src[start + 2 : end] + "]"
+        token = state.push(kind, "", 0)
+        token.content = "[" + body + "]"
         token.markup = PLACEHOLDER_OPEN
     state.pos = end + 2
     return True
@@ -88,6 +99,11 @@ def parse(text: str) -> SyntaxTreeNode:
 def placeholders(tree: SyntaxTreeNode) -> list[str]:
     """The visible text of every placeholder in a tree, in document order."""
     return [node.content for node in tree.walk() if node.type == "placeholder"]
+
+
+def proposals(tree: SyntaxTreeNode) -> list[str]:
+    """The visible text of every proposal in a tree, in document order."""
+    return [node.content for node in tree.walk() if node.type == "proposal"]
 
 
 def unknown_node_types(tree: SyntaxTreeNode) -> set[str]:

@@ -379,6 +379,19 @@ def _todo(context: Context, label: str) -> MdSafe:
 
 
 @pass_context
+def _proposal(context: Context, label: str) -> MdSafe:
+    """A visible proposal, ``[[?voorstel – bevestigen: label]]``: a choice procure made for the buyer
+    (default award criteria, example procedure bands) that the buyer must confirm or replace.
+
+    Like a placeholder it is template text, ends in the field that settles it ("gunningscriteria,
+    tender.evaluation"), and is listed by ``check``; a document holding one is a draft.
+    """
+    if not label or _BAD_LABEL.search(label):
+        raise _FilterError(f"proposal label {label!r} may not hold '[', ']', '|', '\\' or a line break")
+    return MdSafe(f"[[?{_strings_of(context)['proposal_prefix']}: {label}]]")
+
+
+@pass_context
 def _or_todo(context: Context, value: Any, label: str) -> Any:
     """The value itself, or a placeholder when it is missing (None or empty)."""
     if value is None or value == "" or value == []:
@@ -424,7 +437,7 @@ def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
         add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
-    env.globals.update(todo=_todo, or_todo=_or_todo)
+    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal)
     return env
 
 

@@ -530,7 +530,7 @@ def test_money_messages_show_amounts_and_shares() -> None:
 
 def test_codes_reported_outside_the_linter_are_listed_and_explained_but_never_run() -> None:
     external = [r for r in RULES if r.external]
-    assert [r.code for r in external] == ["PRC010", "PRC011", "PRC020"]
+    assert [r.code for r in external] == ["PRC010", "PRC011", "PRC020", "PRC021"]
     assert "PRC020 info    placeholder" in checks.format_rule_list(checks.list_rules())
     assert "placeholder" in checks.explain("PRC020")
     text = variant({"outcomes.0.target": "better", "iteration_budget.option_iterations": 0})

@@ -333,6 +333,11 @@ def test_placeholder_is_visible_text_in_the_placeholder_style():
     assert run_styles(p) == [(None, "Uiterlijk "), ("Placeholder", "[in te vullen: datum]"), (None, ".")]
 
 
+def test_proposal_is_visible_text_in_its_own_style():
+    (p,) = body_paragraphs(build("Criteria [[?voorstel – bevestigen: criteria]].\n"))
+    assert run_styles(p) == [(None, "Criteria "), ("Proposal", "[voorstel – bevestigen: criteria]"), (None, ".")]
+
+
 def test_markup_characters_in_text_are_escaped_not_structure():
     (p,) = body_paragraphs(build("a &lt;b&gt; &amp; \\<i\\> \"q\" 'q'\n"))
     assert text(p) == "a <b> & <i> \"q\" 'q'"

@@ -13,7 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from procure.errors import TemplateError
-from procure.markdown import parse, placeholders
+from procure.markdown import parse, placeholders, proposals
 from procure.templating import (
     MdSafe,
     builtin_templates_dir,
@@ -245,10 +245,25 @@ def test_todo_refuses_a_label_that_would_break_the_placeholder(label: str, tmp_p
         render_markdown("tender", {"lang": "en", "label": label}, tmp_path)
 
 
+@pytest.mark.parametrize(("language", "prefix"), [("nl", "voorstel – bevestigen"), ("en", "proposal – confirm")])
+def test_proposal_is_marked_apart_from_placeholders(language: str, prefix: str) -> None:
+    template = environment().from_string("Criteria {{ proposal('gunningscriteria') }} en {{ todo('datum') }}")
+    tree = parse(template.render(lang=language, s=load_strings(language)))
+    assert proposals(tree) == [f"[{prefix}: gunningscriteria]"]
+    assert len(placeholders(tree)) == 1
+
+
+def test_proposal_refuses_a_label_that_would_break_it(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "tender.md").write_text("{{ proposal('a]]b') }}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="proposal label"):
+        render_markdown("tender", {"lang": "en"}, tmp_path)
+
+
 def test_a_user_value_can_never_become_a_placeholder() -> None:
-    out = environment().from_string("{{ v }}").render(v="[[in te vullen: x]]")
-    assert placeholders(parse(out)) == []
-    assert inline_text(parse(out)) == "[[in te vullen: x]]"
+    out = environment().from_string("{{ v }}").render(v="[[in te vullen: x]] [[?y]]")
+    assert placeholders(parse(out)) == [] and proposals(parse(out)) == []
+    assert inline_text(parse(out)) == "[[in te vullen: x]] [[?y]]"
 
 
 def test_a_user_value_is_not_rendered_again() -> None:

@@ -1,4 +1,4 @@
-"""PRC010, PRC011, PRC020: codes that :mod:`procure.checking` reports, documented with the rules.
+"""PRC010, PRC011, PRC020, PRC021: codes that :mod:`procure.checking` reports, documented with the rules.
 
 Validation errors, the loader's warnings and the documents' placeholders are
 found by the loader and the renderer, not by a rule, but ``procure check``
@@ -60,4 +60,23 @@ external(
         Fill in the field the placeholder names.
     """,
     sources=("SPEC.md, 'Drafts versus publishable packs'",),
+)
+
+external(
+    code="PRC021",
+    name="proposal",
+    severity="info",
+    title="A document still shows a proposal for the buyer to confirm",
+    message="{field}: the document shows a proposal for this field (from the renderer): confirm it or replace it",
+    explanation="""
+        Where the problem statement leaves a decision open that a tender cannot
+        do without (the award criteria and their weights, the procedure for a
+        value below the thresholds, the general terms), the documents show what
+        procure proposes, highlighted as "[proposal - confirm: ...]". A proposal
+        is not the buyer's decision until the buyer makes it: confirm it by
+        writing the choice into the problem statement, or replace it. Info while
+        drafting, an error with --strict. The finding points at the field whose
+        value would settle the decision.
+    """,
+    sources=("procure's own rule: a document never presents procure's choice as the buyer's",),
 )
