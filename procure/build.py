@@ -19,6 +19,7 @@ from procure.errors import Issue, Location, ProcureError
 if TYPE_CHECKING:
     from procure.docx_render import DocMeta
     from procure.loader import Loaded
+    from procure.templating import PlainMap
 
 KINDS = ("consultation", "tender")
 
@@ -84,12 +85,13 @@ def _issue_json(issue: Issue) -> dict[str, Any]:
             "severity": issue.severity, "message": issue.message}
 
 
-def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict[str, Any]:
-    """Everything a template may read. Templates get values, never I/O."""
+def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> PlainMap:
+    """Everything a template may read, as plain data (never a live model): values, never I/O."""
     from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
+    from procure.templating import plain
 
     problem = loaded.problem
-    return {
+    return plain({
         "p": problem,
         "lang": problem.language,
         "procedure": decide_procedure(problem),
@@ -97,7 +99,7 @@ def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict
         "prior_involvement_basis": prior_involvement_basis(problem.language),
         "s": strings,
         "doc_kind": kind,
-    }
+    })
 
 
 def render_markdown(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> str:

@@ -47,6 +47,7 @@ from procure.model import FORBIDDEN_CHARS, Problem, rule_violations
 MAX_BYTES = 1024 * 1024
 MAX_VALUES = 100_000
 MAX_DEPTH = 32
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; a problem statement needs only a few"
 
 Path_ = tuple[Union[str, int], ...]
 Point = tuple[int, int]
@@ -309,6 +310,8 @@ class _Builder:
     def _syntax_issue(self, exc: yaml.MarkedYAMLError) -> Issue:
         found_line, found_column, detail = yaml_problem(exc)
         line, column = found_line or 1, found_column or 1
+        if "nesting depth" in detail:  # libyaml's own bound, met while it scans ahead of our events
+            return Issue(Location(self.filename, line, column), _TOO_DEEP)
         hint = ("indent with spaces, never tabs" if _tab_at(self.text, line)
                 else "check the indentation, colons and quotes here")
         message = f"YAML syntax error: {detail}; {hint}"
@@ -330,7 +333,7 @@ class _Builder:
         if self._expecting_key():
             raise self._fatal(event, "a key must be plain text, not a list or mapping")
         if len(self.stack) >= MAX_DEPTH:
-            raise self._fatal(event, f"nesting deeper than {MAX_DEPTH} levels; a problem statement needs only a few")
+            raise self._fatal(event, _TOO_DEEP)
         path = self._child_path(event)
         refused = self._check_tag(event, path, _COLLECTION_TAGS)
         self._count(1, event)

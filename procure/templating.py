@@ -13,21 +13,29 @@ environments, compiled templates and strings are built once per process.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import traceback
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-import copy
-from functools import lru_cache
+from enum import Enum
+from functools import cached_property, lru_cache
 from pathlib import Path
+from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, pass_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
+from jinja2.utils import Cycler, Joiner, Namespace
+from pydantic import BaseModel
 
 from procure.errors import Location, ProcureError, TemplateError, yaml_problem
 
@@ -56,6 +64,272 @@ class MdSafe(str):
 
 class _FilterError(ValueError):
     """A value a filter or ``finalize`` cannot print; becomes a located :class:`TemplateError`."""
+
+
+# --------------------------------------------------------------------------- plain data for templates
+
+
+class PlainMap(Mapping[str, Any]):
+    """A read-only mapping a template reads with dots: ``p.buyer.organisation``.
+
+    Templates never see a live object: a Pydantic model, a dataclass or a dict
+    becomes a PlainMap of its fields (and a model's derived ``@property`` values,
+    computed on first read), every value itself plain data. In a template a
+    name is always a key, never a method: a field called ``items`` or ``get``
+    reads the field. Python code may use the ordinary Mapping methods.
+    """
+
+    __slots__ = ("_data", "_lazy", "_kind", "_truthy")
+
+    def __init__(self, data: dict[str, Any], lazy: dict[str, Callable[[], Any]] | None = None,
+                 kind: type | None = None, truthy: bool | None = None) -> None:
+        self._data = data
+        self._lazy = dict(lazy or {})
+        self._kind = kind  # the class the data came from, to name it in an "unsafe" message
+        self._truthy = truthy
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._data:
+            return self._data[key]
+        if key in self._lazy:
+            value = plain(self._lazy.pop(key)())
+            self._data[key] = value
+            return value
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data or key in self._lazy
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._data
+        yield from [key for key in self._lazy if key not in self._data]
+
+    def __len__(self) -> int:
+        return len(self._data) + len(self._lazy)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0 if self._truthy is None else self._truthy
+
+    def __repr__(self) -> str:
+        name = self._kind.__name__ if self._kind else "mapping"
+        return f"<{name}: {', '.join(self)}>"
+
+
+#: Values a template may hold as they are: they have no methods a template can reach (the allow-list
+#: below grants a few harmless attributes of str and dates only).
+_ATOMS = (str, int, float, Decimal, date, datetime, type(None))
+
+
+def _derived_properties(cls: type) -> dict[str, property]:
+    """The public ``@property`` values a class of ours defines (not those of Pydantic or the stdlib)."""
+    found: dict[str, property] = {}
+    for klass in reversed(cls.__mro__):
+        module = getattr(klass, "__module__", "") or ""
+        if klass is object or module.startswith(("pydantic", "builtins", "typing", "collections")):
+            continue
+        for name, member in vars(klass).items():
+            if isinstance(member, (property, cached_property)) and not name.startswith("_"):
+                found[name] = member
+    return found
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain data for templates: mappings, tuples, str, numbers, dates and Decimal.
+
+    Generic on purpose: a field or ``@property`` added to a model appears in the
+    templates without changes here. Anything else (an object with methods of its
+    own) is refused, so a new kind of value is noticed, never exposed.
+    """
+    if isinstance(value, bool) or isinstance(value, MdSafe):
+        return value
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, _ATOMS):
+        return value if type(value) in _ATOMS else _exact_atom(value)
+    if isinstance(value, PlainMap):
+        return value
+    if isinstance(value, BaseModel):
+        cls = type(value)
+        data = {name: plain(getattr(value, name)) for name in cls.model_fields}
+        lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
+        return PlainMap(data, lazy, kind=cls, truthy=True)
+    if is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        data = {f.name: plain(getattr(value, f.name)) for f in fields(value) if not f.name.startswith("_")}
+        lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
+        return PlainMap(data, lazy, kind=cls, truthy=True)
+    if isinstance(value, Mapping):
+        return PlainMap({_plain_key(key): plain(item) for key, item in value.items()}, kind=type(value))
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(plain(item) for item in value))
+    if callable(value) and getattr(value, "__module__", "") == __name__:
+        return value  # a function of this module, e.g. a filter passed on purpose
+    raise TypeError(f"a {type(value).__name__} cannot be given to a template; make it plain data first")
+
+
+def _exact_atom(value: Any) -> Any:
+    """A subclass of str, int, Decimal or a date as the base type, without the subclass's methods."""
+    for base in (str, int, float, Decimal, datetime, date):
+        if isinstance(value, base):
+            if base is datetime:
+                return datetime(value.year, value.month, value.day, value.hour, value.minute,
+                                value.second, value.microsecond, value.tzinfo)
+            if base is date:
+                return date(value.year, value.month, value.day)
+            return base(value)
+    return value
+
+
+def _plain_key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"a mapping key {key!r} is not text; templates read text keys only")
+    return str(key)
+
+
+def _bound(prop: Any, owner: Any) -> Callable[[], Any]:
+    """A thunk reading a property of ``owner`` when a template first asks for it."""
+    return lambda: prop.__get__(owner, type(owner))
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+class UnsafeError(SecurityError):
+    """A template reached for something that is not plain data: an attribute, method or callable."""
+
+
+#: The only attributes a template may read, by type (a PlainMap's keys aside). Everything else,
+#: every underscore name, ``format``/``format_map`` and every method of a model, is refused.
+_STR_METHODS = frozenset({
+    "upper", "lower", "title", "capitalize", "casefold", "strip", "lstrip", "rstrip", "startswith",
+    "endswith", "split", "rsplit", "splitlines", "count", "find", "rfind", "isdigit", "isalpha",
+    "isalnum", "isspace", "isupper", "islower",
+})
+_DATE_ATTRIBUTES = frozenset({"year", "month", "day", "weekday", "isoweekday"})
+_TIME_ATTRIBUTES = _DATE_ATTRIBUTES | {"hour", "minute", "second"}
+_LOOP_ATTRIBUTES = frozenset({
+    "index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
+    "previtem", "nextitem", "cycle", "changed",
+})
+_MAPPING_METHODS = frozenset({"items", "keys", "values", "get"})
+
+#: Jinja's own globals kept (``lipsum`` is dropped: it only produces filler text, at any length).
+_JINJA_GLOBALS = {"dict": dict, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace}
+
+
+def _allowed_attribute(obj: Any, name: str) -> bool:
+    """Whether a template may read ``obj.name`` (for objects other than mappings)."""
+    if name.startswith("_"):
+        return False
+    if isinstance(obj, str):
+        return name in _STR_METHODS
+    if isinstance(obj, datetime):
+        return name in _TIME_ATTRIBUTES
+    if isinstance(obj, date):
+        return name in _DATE_ATTRIBUTES
+    if isinstance(obj, LoopContext):
+        return name in _LOOP_ATTRIBUTES
+    if isinstance(obj, Cycler):
+        return name in {"current", "next", "reset"}
+    if isinstance(obj, Namespace):
+        return True  # the values the template stored in it (its internals start with an underscore)
+    if isinstance(obj, (PlainMap, dict)):
+        return name in _MAPPING_METHODS
+    return False
+
+
+def _unsafe(obj: Any, name: str) -> UnsafeError:
+    kind = obj._kind if isinstance(obj, PlainMap) and obj._kind else type(obj)
+    return UnsafeError(f"access to {name!r} of a {kind.__name__} is unsafe and not allowed in templates; "
+                       "templates read the fields of the problem statement and the filters only")
+
+
+class SafeEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox with an allow-list: templates read plain data and call only what we allow.
+
+    A name on a mapping is always a key (a field named ``items`` is the field); the
+    attributes of other values, and the callables, are those listed above; every
+    other access raises :class:`UnsafeError` at once, so nothing behind it runs.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lipsum", "range", *_JINJA_GLOBALS):
+            self.globals.pop(name, None)
+        self.globals.update(_JINJA_GLOBALS)
+        self.filters["attr"] = self._attr_filter
+        self._trusted_ids: set[int] = set()
+
+    def trust(self, *functions: Any) -> None:
+        """Callables of ours a template may call (globals such as ``todo``)."""
+        self._trusted_ids.update(id(function) for function in functions)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return _allowed_attribute(obj, attr)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if id(obj) in self._trusted_ids or isinstance(obj, (Macro, BlockReference, LoopContext, Joiner)):
+            return True
+        if isinstance(obj, type):
+            return obj in (dict, Cycler, Joiner, Namespace)
+        if isinstance(obj, (MethodType, BuiltinMethodType)):
+            owner = getattr(obj, "__self__", None)
+            return owner is not None and not isinstance(owner, type) and _allowed_attribute(owner, obj.__name__)
+        return False
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, (PlainMap, dict)):
+            if attribute in obj:
+                return obj[attribute]
+            if attribute in _MAPPING_METHODS:
+                return getattr(obj, attribute)
+            if attribute.startswith("_") or (isinstance(obj, PlainMap) and obj._kind is not None
+                                             and hasattr(obj._kind, attribute)):
+                raise _unsafe(obj, attribute)
+            return self.undefined(obj=obj, name=attribute)
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            if isinstance(obj, TemplateReference):  # self.block_name
+                return obj[attribute]
+            if attribute.startswith("_"):
+                raise _unsafe(obj, attribute) from None
+            return self.undefined(obj=obj, name=attribute)
+        except Exception:
+            raise _unsafe(obj, attribute) from None
+        if _allowed_attribute(obj, attribute):
+            return value
+        raise _unsafe(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, (PlainMap, dict)):
+            if argument in obj:
+                return obj[argument]
+            return self.undefined(obj=obj, name=argument)
+        if isinstance(obj, (str, tuple, list, range)) and isinstance(argument, (int, slice)):
+            try:
+                return obj[argument]
+            except (IndexError, TypeError, ValueError):
+                return self.undefined(obj=obj, name=argument)
+        if isinstance(argument, str):
+            return self.getattr(obj, argument)
+        return self.undefined(obj=obj, name=argument)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if isinstance(__obj, Undefined):
+            __obj._fail_with_undefined_error()
+        if not __self.is_safe_callable(__obj):
+            name = getattr(__obj, "__name__", type(__obj).__name__)
+            raise UnsafeError(f"calling {name!r} is unsafe and not allowed in templates")
+        return __context.call(__obj, *args, **kwargs)
+
+    def _attr_filter(self, obj: Any, name: str) -> Any:
+        """``value | attr("name")``: the same rules as ``value.name``."""
+        if not isinstance(name, str):
+            raise UnsafeError("attr needs a name in text")
+        return self.getattr(obj, name)
 
 
 # --------------------------------------------------------------------------- escaping
@@ -394,7 +668,7 @@ def _proposal(context: Context, label: str) -> MdSafe:
 @pass_context
 def _or_todo(context: Context, value: Any, label: str) -> Any:
     """The value itself, or a placeholder when it is missing (None or empty)."""
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
         return _todo(context, label)
     return value
 
@@ -419,9 +693,9 @@ def capfirst(value: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
-    env = ImmutableSandboxedEnvironment(
+    env = SafeEnvironment(
         loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in search]),
         undefined=StrictUndefined,
         finalize=_finalize,
@@ -437,11 +711,12 @@ def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
         add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
-    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal)
+    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal, range=safe_range)
+    env.trust(_todo, _or_todo, _proposal, safe_range)
     return env
 
 
-def environment(templates_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+def environment(templates_dir: Path | None = None) -> SafeEnvironment:
     """The environment for a templates override folder (or the built-in templates alone)."""
     return _environment(_search_path(templates_dir))
 
@@ -460,6 +735,7 @@ def render_markdown(
     if "s" not in values:
         values["s"] = _load_strings(language, search)
     values.setdefault("doc_kind", kind)
+    values = {name: plain(value) for name, value in values.items()}  # never a live object
     name = f"{language}/{kind}.md"
     try:
         return _environment(search).get_template(name).render(values)

@@ -1,0 +1,178 @@
+"""Templates are untrusted input: they read plain data and can reach nothing else.
+
+A template folder may come from anyone (a pull request rendered in a pipeline).
+Each known way out of Jinja's default sandbox, through the live Pydantic model,
+Jinja's own helpers or ``str.format``, must end in a located "unsafe" error and
+run nothing, in ``render`` and in ``check`` alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from procure.cli import cli
+from procure.errors import TemplateError
+from procure.model import Problem
+from procure.templating import PlainMap, plain, render_markdown
+from tests.test_cli import MINIMAL, assert_no_traceback, write
+
+#: A protocol-0 pickle that runs ``touch MARKER`` when unpickled (MARKER is replaced per test).
+PICKLE = "cos\\nsystem\\n(S'touch MARKER'\\ntR."
+
+ESCAPES = {
+    "parse_raw pickle": "{{ p.parse_raw(\"" + PICKLE + "\", proto='pickle', allow_pickle=True) }}",
+    "parse_raw on a block": "{{ p.buyer.parse_raw(\"" + PICKLE + "\", proto='pickle', allow_pickle=True) }}",
+    "parse_file": "{{ p.parse_file('/etc/passwd') }}",
+    "model_dump_json": "{{ p.model_dump_json() }}",
+    "model_copy": "{{ p.outcomes[0].model_copy() }}",
+    "__class__": "{{ p.__class__.__mro__ }}",
+    "model_fields": "{{ p.model_fields }}",
+    "cycler internals": "{{ cycler.__init__.__globals__.os.system('touch MARKER') }}",
+    "cycler items": "{% set c = cycler(1, 2) %}{{ c.items }}",
+    "joiner internals": "{{ joiner.__init__.__globals__.os.system('touch MARKER') }}",
+    "namespace internals": "{{ namespace.__init__.__globals__.os.system('touch MARKER') }}",
+    "namespace attrs": "{% set ns = namespace(a=1) %}{{ ns._Namespace__attrs }}",
+    "template reference context": "{{ self._TemplateReference__context }}",
+    "attr filter": "{{ p | attr('parse_raw') }}",
+    "attr filter dunder": "{{ (p | attr('__class__')) }}",
+    "attr format": "{{ ('{0.__class__}' | attr('format'))(p) }}",
+    "str.format": "{{ '{0.__class__.__init__.__globals__}'.format(p) }}",
+    "str.format_map": "{{ '{x}'.format_map(p) }}",
+    "dataclass fields": "{{ procedure.__dataclass_fields__ }}",
+    "mapping internals": "{{ p._data }}",
+    "range self": "{{ range.__self__ }}",
+    "filter globals": "{{ todo.__globals__ }}",
+    "lipsum": "{{ lipsum(10) }}",
+    "getitem dunder": "{{ p['__class__'] }}",
+}
+
+
+def _override(tmp_path: Path, body: str) -> Path:
+    folder = tmp_path / "tpl"
+    (folder / "en").mkdir(parents=True, exist_ok=True)
+    marker = tmp_path / "pwned"
+    (folder / "en" / "tender.md").write_text(
+        "# Title\n\nSome text.\n\n" + body.replace("MARKER", str(marker)) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_the_pickle_payload_is_real(tmp_path: Path) -> None:
+    """The payload of the tests runs a command when given to the live model (so the tests mean something)."""
+    marker = tmp_path / "pwned"
+    payload = PICKLE.replace("\\n", "\n").replace("MARKER", str(marker))
+    problem = Problem.model_validate(__import__("yaml").safe_load(MINIMAL))
+    with warnings.catch_warnings(), pytest.raises(Exception):
+        warnings.simplefilter("ignore")
+        type(problem).parse_raw(payload, proto="pickle", allow_pickle=True)
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("body", list(ESCAPES.values()), ids=list(ESCAPES))
+@pytest.mark.parametrize("command", ["render", "check"])
+def test_known_escapes_are_unsafe_and_run_nothing(tmp_path: Path, command: str, body: str) -> None:
+    problem = write(tmp_path, MINIMAL)
+    folder = _override(tmp_path, body)
+    args = [command, str(problem), "--templates", str(folder)]
+    if command == "render":
+        args += ["-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args)
+    assert_no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert "unsafe" in result.output
+    assert f"{folder / 'en' / 'tender.md'}:5" in result.output
+    assert not (tmp_path / "pwned").exists()
+    assert not (tmp_path / "out").exists()
+    assert "root:" not in result.output  # parse_file never shows a file's content
+
+
+def _render(tmp_path: Path, body: str, problem_text: str = MINIMAL) -> str:
+    from procure.build import render_markdown as build_markdown
+    from procure.loader import load_problem
+
+    loaded = load_problem(write(tmp_path, problem_text))
+    return build_markdown(loaded, "tender", _override(tmp_path, body))
+
+
+def test_templates_get_plain_data_only(tmp_path: Path) -> None:
+    from procure.build import template_context
+    from procure.loader import load_problem
+
+    loaded = load_problem(write(tmp_path, MINIMAL))
+    context = template_context(loaded, "tender", {"units": {"week": ["week", "weeks"]}})
+
+    def walk(value: object) -> None:
+        if isinstance(value, PlainMap):
+            for key in value:
+                walk(value[key])
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+        else:
+            assert type(value) in (str, int, bool, Decimal, date, type(None)), type(value)
+
+    walk(context)
+    assert isinstance(context["p"], PlainMap) and isinstance(context["procedure"], PlainMap)
+
+
+def test_derived_values_and_new_fields_appear_without_changes(tmp_path: Path) -> None:
+    """Derived @property values of every model come along, and so does any field added later."""
+    text = _render(tmp_path, "{{ p.maximum_value | money }} {{ p.initial_duration_weeks }} "
+                             "{{ p.iteration_budget.maximum_value | money }} {{ procedure.name }}")
+    assert "€90\\,000 12 €90\\,000 private procedure" in text
+
+    @dataclasses.dataclass(frozen=True)
+    class Later:
+        items: str
+        get: int
+
+        @property
+        def twice(self) -> int:
+            return self.get * 2
+
+    view = plain(Later(items="listed", get=4))
+    assert view["items"] == "listed" and view["twice"] == 8
+
+
+def test_a_field_named_like_a_dict_method_reads_the_field(tmp_path: Path) -> None:
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment()
+    data = plain({"items": "the field", "get": "also", "values": ["a"]})
+    assert env.from_string("{{ d.items }} {{ d.get }} {{ d.values | length }}").render(d=data) == "the field also 1"
+    assert env.from_string("{% for k, v in d.items() %}{{ k }}{% endfor %}").render(d=plain({"a": 1})) == "a"
+
+
+def test_ordinary_template_syntax_still_works(tmp_path: Path) -> None:
+    body = ("{% set ns = namespace(n=0) %}{% for o in p.outcomes %}{% set ns.n = ns.n + 1 %}"
+            "{{ loop.index }}. {{ o.title | upper }}{% endfor %} {{ ns.n }} "
+            "{{ p.outcomes | selectattr('title') | list | length }} {{ p.buyer.organisation.split(' ')[0] }} "
+            "{{ p['reference'] }} {{ '%s-%s' | format('a', 'b') }} {{ ['x', 'y'] | join_list }}")
+    text = _render(tmp_path, body)
+    assert "1. QUICK DECISIONS 1 1 Test T\\-1 a\\-b x and y" in text
+
+
+def test_unsafe_is_refused_even_in_a_test_that_would_hide_it(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="unsafe"):
+        _render(tmp_path, "{% if p.parse_raw is defined %}yes{% endif %}")
+
+
+def test_plain_refuses_objects_it_does_not_know() -> None:
+    with pytest.raises(TypeError, match="plain data"):
+        plain({"x": object()})
+
+
+def test_the_json_of_a_refused_template_is_complete(tmp_path: Path) -> None:
+    problem = write(tmp_path, MINIMAL)
+    folder = _override(tmp_path, ESCAPES["model_dump_json"])
+    result = CliRunner().invoke(cli, ["render", str(problem), "--templates", str(folder), "-o",
+                                      str(tmp_path / "out"), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data[0]["ok"] is False and "unsafe" in data[0]["issues"][0]["message"]
