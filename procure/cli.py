@@ -153,11 +153,16 @@ def init(path: Path, lang: str) -> None:
     """
     from procure.scaffold import write_starter
 
+    if str(path) == "-":
+        raise click.BadParameter("init writes a file, so '-' (standard output) cannot be its name; "
+                                 "give a file name such as probleem.yaml", param_hint="PATH")
     try:
-        write_starter(path, lang)
+        done = write_starter(path, lang)
     except ProcureError as err:
         _fail(err)
-    click.echo(f"wrote {path}: fill it in, then run `procure check {path}`")
+    for line in done:
+        click.echo(line)
+    click.echo(f"fill in {path}, then run `procure check {path}`")
 
 
 @cli.command()

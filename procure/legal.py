@@ -157,8 +157,10 @@ def legal_data() -> LegalData:
     """The legal data, parsed once per process."""
     import yaml
 
+    from procure.errors import yaml_loader
+
     text = resources.files("procure").joinpath("data", "legal.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = yaml_loader()  # the one parser everywhere
     return parse_legal_data(yaml.load(text, Loader=loader))
 
 

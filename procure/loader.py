@@ -3,8 +3,8 @@
 Why our own construction instead of ``yaml.safe_load``: we need the line and
 column of every value to point errors at it, we must refuse duplicate keys
 (PyYAML keeps the last one silently), and we must bound what a hostile file
-can cost. So the loader reads the YAML *events* (libyaml's C parser when
-available) and builds plain Python values itself, iteratively:
+can cost. So the loader reads the YAML *events* (always libyaml's C parser,
+see :func:`procure.errors.yaml_loader`) and builds plain Python values itself, iteratively:
 
 - only plain data is built (text, numbers, booleans, null, dates, lists,
   mappings); any other tag, ``!!python/...`` included, is refused with a
@@ -41,7 +41,7 @@ from typing import Any, Iterator, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from procure.errors import InputError, Issue, Location, yaml_problem
+from procure.errors import InputError, Issue, Location, yaml_loader, yaml_problem
 from procure.model import FORBIDDEN_CHARS, Problem, rule_violations
 
 MAX_BYTES = 1024 * 1024
@@ -310,7 +310,7 @@ class _Builder:
     def _syntax_issue(self, exc: yaml.MarkedYAMLError) -> Issue:
         found_line, found_column, detail = yaml_problem(exc)
         line, column = found_line or 1, found_column or 1
-        if "nesting depth" in detail:  # libyaml's own bound, met while it scans ahead of our events
+        if exc.problem == "exceeded maximum nesting depth":  # libyaml's own limit (1000) looks ahead of ours
             return Issue(Location(self.filename, line, column), _TOO_DEEP)
         hint = ("indent with spaces, never tabs" if _tab_at(self.text, line)
                 else "check the indentation, colons and quotes here")
@@ -563,8 +563,8 @@ def _point(mark: yaml.Mark) -> Point:
 
 
 def _parser_class() -> type:
-    """libyaml's parser when PyYAML was built with it (about ten times faster), else pure Python."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """libyaml's parser, on every machine (:func:`procure.errors.yaml_loader` says why)."""
+    return yaml_loader()
 
 
 # ---------------------------------------------------------------- validation errors to issues

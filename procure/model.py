@@ -1,7 +1,7 @@
-"""The problem statement as typed, frozen data: the input contract of SPEC.md.
+"""The problem statement as typed, frozen data: the input contract (docs/problem-statement.md).
 
-Attribute names are the YAML keys of SPEC.md exactly, so templates, examples
-and users' files all speak one vocabulary. Every rule of SPEC.md (1-7) is
+Attribute names are the YAML keys of that reference exactly, so templates, examples
+and users' files all speak one vocabulary. Every rule of it (1-7) is
 enforced here, with a message that says what to do, so that a file that
 validates always renders. This module does no I/O: the loader reads YAML,
 keeps positions and turns the errors raised here into located messages.
@@ -41,6 +41,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -182,7 +183,11 @@ def _none_to_empty(value: Any) -> Any:
     return [] if value is None else value
 
 
-Text = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_required_text)]
+# The JSON Schema of each type (``procure schema``, for editors) states what its validators accept:
+# the same patterns and bounds, so that an editor underlines what procure refuses and nothing else.
+_TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}
+Text = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_required_text),
+                 WithJsonSchema(_TEXT_SCHEMA)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_optional_text)]
 TextList = Annotated[list[Text], BeforeValidator(_none_to_empty)]
 
@@ -209,6 +214,7 @@ Reference = Annotated[
             "names), e.g. ZV-2027-004",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": REFERENCE_PATTERN.pattern}),
 ]
 Email = Annotated[
     Text,
@@ -219,6 +225,7 @@ Email = Annotated[
             "'{value}' is not an e-mail address; write one like inkoop@example.nl",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": EMAIL_PATTERN.pattern}),
 ]
 Currency = Annotated[
     Text,
@@ -229,6 +236,7 @@ Currency = Annotated[
             "'{value}' is not an ISO 4217 currency code; write three capital letters, like EUR",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": CURRENCY_PATTERN.pattern}),
 ]
 CpvCode = Annotated[
     Text,
@@ -240,12 +248,14 @@ CpvCode = Annotated[
             "like 72000000-5 (quote it if it has no hyphen)",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": CPV_PATTERN.pattern}),
 ]
 CheckCode = Annotated[
     Text,
     AfterValidator(
         _pattern(CHECK_CODE_PATTERN, "check_code_format", "'{value}' is not a check code; write one like PRC101")
     ),
+    WithJsonSchema({"type": "string", "pattern": CHECK_CODE_PATTERN.pattern}),
 ]
 
 
@@ -282,7 +292,9 @@ def _between(low: int, high: int | None, message: str) -> Callable[[int], int]:
 
 
 def _whole(low: int, high: int | None, message: str) -> Any:
-    return Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(low, high, message))]
+    bounds = {"minimum": low} if high is None else {"minimum": low, "maximum": high}
+    return Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(low, high, message)),
+                     WithJsonSchema({"type": "integer", **bounds})]
 
 
 def _amount(value: Any) -> Decimal:
@@ -347,7 +359,14 @@ def _to_when(value: Any) -> date | datetime:
     )
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+#: What ``_amount`` accepts, for the JSON Schema: a positive number up to a trillion, or its plain digits as text.
+_AMOUNT_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT)},
+                            {"type": "string", "pattern": r"^\s*\+?[0-9]+(\.[0-9]{1,2})?\s*$"}]}
+#: What ``_to_when`` accepts, for the JSON Schema. Not ``format: date-time``: that is RFC 3339, which
+#: demands seconds and a time zone, while a tender's 2027-02-04T14:00 has neither.
+WHEN_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+                r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
+Amount = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
 IterationWeeks = _whole(
     1, 13, "must be 1 to 13 weeks, not {value}: a cycle longer than a quarter is not short; plan shorter iterations"
 )
@@ -358,7 +377,8 @@ Pages = _whole(1, None, "must be at least 1 page, not {value}")
 CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
 SchemaVersion = _whole(1, 1, "this version of procure reads schema_version 1, not {value}; write 1")
-When = Annotated[datetime | date, BeforeValidator(_to_when)]
+When = Annotated[datetime | date, BeforeValidator(_to_when),
+                 WithJsonSchema({"type": "string", "pattern": WHEN_PATTERN})]
 
 
 def is_before(earlier: date | datetime, later: date | datetime) -> bool:
@@ -384,44 +404,75 @@ class _Model(BaseModel):
 
 
 class Contact(_Model):
-    name: Text
-    email: Email
-    phone: OptionalText = None
+    name: Text = Field(description="Who answers questions from the market: a person or a team.")
+    email: Email = Field(description="The contact's e-mail address, e.g. inkoop@example.nl.")
+    phone: OptionalText = Field(None, description="The contact's telephone number (optional; quote it in YAML).")
 
 
 class Buyer(_Model):
-    organisation: Text
-    department: OptionalText = None
-    kind: Literal["central", "sub_central"] | None = None
-    contact: Contact
+    organisation: Text = Field(description="The contracting authority, e.g. Gemeente Zuiderveld.")
+    department: OptionalText = Field(None, description="The department or team inside the organisation (optional).")
+    kind: Literal["central", "sub_central"] | None = Field(
+        None,
+        description="central (central government) or sub_central (municipalities, provinces, water boards and other "
+        "authorities); decides the EU threshold. Absent: the lower, central threshold applies and the "
+        "tender document says so.",
+    )
+    contact: Contact = Field(description="The person or team suppliers write to.")
 
 
 class ProblemBlock(_Model):
-    statement: Text
-    affected_users: list[Text] = Field(min_length=1)
-    current_situation: OptionalText = None
-    evidence: TextList = []
-    constraints: TextList = []
-    out_of_scope: TextList = []
+    statement: Text = Field(
+        description="The problem in the buyer's words, without prescribing a solution; may hold several paragraphs.",
+    )
+    affected_users: list[Text] = Field(min_length=1, description="Who experiences the problem; at least one group.")
+    current_situation: OptionalText = Field(None, description="How it works today, with figures (optional).")
+    evidence: TextList = Field([], description="Facts or sources that show the problem (optional).")
+    constraints: TextList = Field(
+        [],
+        description="Boundary conditions such as open standards, security, privacy or accessibility; never a solution"
+        " (optional).",
+    )
+    out_of_scope: TextList = Field([], description="What this procurement does not cover (optional).")
 
 
 class Outcome(_Model):
-    title: Text
-    indicator: Text
-    baseline: Text
-    target: Text
-    measured_by: OptionalText = None
-    value_area: Literal["current_value", "unrealized_value", "time_to_market", "ability_to_innovate"] | None = None
+    title: Text = Field(description="A short name for the result the buyer pays for.")
+    indicator: Text = Field(description="What is measured.")
+    baseline: Text = Field(description="Where the indicator stands today, with a figure and when it was measured.")
+    target: Text = Field(description="Where the indicator must be, with a figure.")
+    measured_by: OptionalText = Field(
+        None,
+        description="Source, method and frequency of the measurement (optional).",
+    )
+    value_area: Literal["current_value", "unrealized_value", "time_to_market", "ability_to_innovate"] | None = Field(
+        None,
+        description="Evidence-Based Management key value area (optional): current_value, unrealized_value, "
+        "time_to_market or ability_to_innovate.",
+    )
 
 
 class IterationBudget(_Model):
-    currency: Currency = "EUR"
-    iteration_weeks: IterationWeeks
-    iterations: Iterations
-    per_iteration: Amount
-    option_iterations: OptionIterations = 0
-    ceiling: Amount | None = None
-    payment: Literal["fixed_per_iteration", "capped_time_and_materials"] = "fixed_per_iteration"
+    currency: Currency = Field("EUR", description="ISO 4217 code of the amounts; default EUR.")
+    iteration_weeks: IterationWeeks = Field(description="Length of one iteration in whole weeks, 1 to 13.")
+    iterations: Iterations = Field(description="Iterations contracted at the start, at least 1.")
+    per_iteration: Amount = Field(
+        description="The most paid for one iteration, in the currency's major unit, excluding VAT, more than 0 and at"
+        " most two decimals.",
+    )
+    option_iterations: OptionIterations = Field(
+        0,
+        description="Extra iterations the buyer may call off after a positive stop/go decision; default 0.",
+    )
+    ceiling: Amount | None = Field(
+        None,
+        description="The maximum value of the whole contract including options, excluding VAT; at least iterations * "
+        "per_iteration (optional).",
+    )
+    payment: Literal["fixed_per_iteration", "capped_time_and_materials"] = Field(
+        "fixed_per_iteration",
+        description="fixed_per_iteration (default) or capped_time_and_materials.",
+    )
 
     @property
     def initial_commitment(self) -> Decimal:
@@ -458,15 +509,27 @@ class IterationBudget(_Model):
 class Session(_Model):
     """A meeting with the market. ``when`` keeps a date alone as a date: no time is invented."""
 
-    when: When
-    where: OptionalText = None
+    when: When = Field(description="Date or date-time of the meeting with the market, e.g. 2027-01-15T14:00.")
+    where: OptionalText = Field(None, description="Where the session takes place, e.g. Online (optional).")
 
 
 class Consultation(_Model):
-    questions: list[Text] = Field(min_length=1)
-    session: Session | None = None
-    responses_due: When | None = None
-    max_pages: Pages | None = None
+    questions: list[Text] = Field(
+        min_length=1,
+        description="The questions to the market; at least one when the consultation block is present.",
+    )
+    session: Session | None = Field(
+        None,
+        description="A meeting with the market before the responses are due (optional).",
+    )
+    responses_due: When | None = Field(
+        None,
+        description="Date (or date-time) by which the market's written responses are due.",
+    )
+    max_pages: Pages | None = Field(
+        None,
+        description="The most pages a written response may have (optional, at least 1).",
+    )
 
     @field_validator("responses_due")
     @classmethod
@@ -484,14 +547,19 @@ class Consultation(_Model):
 
 
 class Criterion(_Model):
-    name: Text
-    weight: CriterionWeight
-    description: OptionalText = None
+    name: Text = Field(description="The name of a quality award criterion.")
+    weight: CriterionWeight = Field(description="Its weight in percent, a whole number from 1 to 100.")
+    description: OptionalText = Field(None, description="What the criterion looks at (optional).")
 
 
 class Evaluation(_Model):
-    price_weight: PriceWeight
-    criteria: Annotated[list[Criterion], BeforeValidator(_none_to_empty)] = []
+    price_weight: PriceWeight = Field(
+        description="The weight of price in percent, 0 to 100; with the criteria's weights it sums to exactly 100.",
+    )
+    criteria: Annotated[list[Criterion], BeforeValidator(_none_to_empty)] = Field(
+        [],
+        description="The quality award criteria.",
+    )
 
     @model_validator(mode="after")
     def _weights_make_100(self) -> Evaluation:
@@ -508,16 +576,31 @@ class Evaluation(_Model):
 
 
 class Tender(_Model):
-    procedure: ProcedureCode = "auto"
-    published: When | None = None
-    questions_due: When | None = None
-    submission_deadline: When | None = None
-    award_decision: When | None = None
-    contract_start: When | None = None
-    evaluation: Evaluation | None = None
+    procedure: ProcedureCode = Field(
+        "auto",
+        description="auto (default: derived from the maximum value and the thresholds in force) or one of open, "
+        "restricted, competitive_dialogue, competitive_with_negotiation, innovation_partnership, "
+        "national_open, multiple_private, single_private.",
+    )
+    published: When | None = Field(None, description="Date (or date-time) the tender is announced.")
+    questions_due: When | None = Field(
+        None,
+        description="Date (or date-time) by which suppliers' questions must be in.",
+    )
+    submission_deadline: When | None = Field(None, description="Date (or date-time) by which tenders must be in.")
+    award_decision: When | None = Field(None, description="Date (or date-time) of the award decision.")
+    contract_start: When | None = Field(None, description="Date (or date-time) the contract starts.")
+    evaluation: Evaluation | None = Field(
+        None,
+        description="Price and quality weights (optional; a template default applies when absent).",
+    )
     #: Extension: the general purchasing terms that govern the contract, when the buyer's
     #: kind does not settle it (a water board or province may use its own rather than GIBIT).
-    general_terms: OptionalText = None
+    general_terms: OptionalText = Field(
+        None,
+        description="Added by procure: the general purchasing terms that govern the contract, when the buyer's kind "
+        "does not settle them (defaults: ARBIT-2022 for central government, GIBIT for municipalities).",
+    )
 
     @field_validator(*TENDER_DATE_FIELDS[1:])
     @classmethod
@@ -552,21 +635,30 @@ def date_order_message(previous_path: str, previous: date | datetime) -> str:
 class IgnoredCheck(_Model):
     """One linter finding the buyer has decided to accept, with the reason on record."""
 
-    code: CheckCode
-    reason: Text
+    code: CheckCode = Field(description="The code of the check to switch off for this file, e.g. PRC301.")
+    reason: Text = Field(description="Why the finding is accepted; kept on record, never printed in the documents.")
 
 
 class Checks(_Model):
     """Optional extension for ``procure check``: findings to ignore. The documents never print it."""
 
-    ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = []
+    ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = Field(
+        [],
+        description="Checks switched off for this file, each with a reason.",
+    )
 
 
 class PolicyBand(_Model):
     """One band of the buyer's own below-threshold policy: ``procedure`` for maximum values below ``below``."""
 
-    procedure: Literal["single_private", "multiple_private", "national_open"]
-    below: Amount | None = None  # absent: up to the EU threshold in force for the buyer
+    procedure: Literal["single_private", "multiple_private", "national_open"] = Field(
+        description="The procedure of this band: single_private, multiple_private or national_open.",
+    )
+    below: Amount | None = Field(
+        None,  # absent: up to the EU threshold in force for the buyer
+        description="The band covers maximum values below this amount, excluding VAT; absent: up to the EU threshold "
+        "in force (last band only).",
+    )
 
 
 class ProcurementPolicy(_Model):
@@ -576,7 +668,11 @@ class ProcurementPolicy(_Model):
     national open procedure; at or above the threshold the law decides, not the policy.
     """
 
-    bands: list[PolicyBand] = Field(min_length=1)
+    bands: list[PolicyBand] = Field(
+        min_length=1,
+        description="The value bands of the buyer's procurement policy, from the lowest limit to the highest; at "
+        "least one.",
+    )
 
     @field_validator("bands")
     @classmethod
@@ -599,19 +695,41 @@ class ProcurementPolicy(_Model):
 class Problem(_Model):
     """One procurement: who buys, the problem, the outcomes, the cycles and the timetable."""
 
-    schema_version: SchemaVersion = 1
-    language: Literal["nl", "en"]
-    reference: Reference
-    title: Text
-    buyer: Buyer
-    problem: ProblemBlock
-    outcomes: list[Outcome] = Field(min_length=1)
-    iteration_budget: IterationBudget
-    consultation: Consultation | None = None
-    tender: Tender | None = None
-    cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = []
-    checks: Checks | None = None
-    procurement_policy: ProcurementPolicy | None = None
+    schema_version: SchemaVersion = Field(1, description="The version of this file format; 1 (the default).")
+    language: Literal["nl", "en"] = Field(description="The language of the documents: nl or en.")
+    reference: Reference = Field(
+        description="The procurement reference: a letter or digit, then letters, digits, '.', '_' or '-', at most 64 "
+        "characters; used in file names and headers.",
+    )
+    title: Text = Field(description="A short title of the procurement.")
+    buyer: Buyer = Field(description="Who buys.")
+    problem: ProblemBlock = Field(description="The problem to be solved, in the buyer's words.")
+    outcomes: list[Outcome] = Field(
+        min_length=1,
+        description="The measurable results the buyer pays for; at least one.",
+    )
+    iteration_budget: IterationBudget = Field(
+        description="The short cycles the buyer commits to and what each may cost.",
+    )
+    consultation: Consultation | None = Field(
+        None,
+        description="What the market-consultation invitation needs (optional block).",
+    )
+    tender: Tender | None = Field(None, description="What the tender document needs (optional block).")
+    cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = Field(
+        [],
+        description="Common Procurement Vocabulary (CPV 2008) codes, eight digits, a hyphen and a check digit, e.g. "
+        "72000000-5 (optional).",
+    )
+    checks: Checks | None = Field(
+        None,
+        description="Added by procure: settings for procure check; never printed in the documents (optional).",
+    )
+    procurement_policy: ProcurementPolicy | None = Field(
+        None,
+        description="Added by procure: the buyer's own below-threshold procurement policy, replacing procure's "
+        "example bands (optional).",
+    )
 
     @field_validator("tender")
     @classmethod

@@ -37,7 +37,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Cycler, Joiner, Namespace
 from pydantic import BaseModel
 
-from procure.errors import Location, ProcureError, TemplateError, yaml_problem
+from procure.errors import Location, ProcureError, TemplateError, yaml_loader, yaml_problem
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -584,7 +584,7 @@ def _require_whole_evaluation(merged: dict[str, Any], path: Path) -> None:
 def _read_strings(path: Path) -> dict[str, Any]:
     """One strings.yaml as a mapping; a YAML error is located at its line and column."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except yaml.MarkedYAMLError as err:
         line, column, detail = yaml_problem(err)
         raise TemplateError(f"cannot read strings: {detail}", Location(str(path), line, column)) from None

@@ -336,7 +336,7 @@ def test_a_words_file_with_a_yaml_error_is_one_located_line(tmp_path: Path) -> N
     result = run("--words", str(words), str(problem))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip() == (f"{words}:2:3: error: the words file is not valid YAML: while parsing a "
-                                     "flow sequence, expected ',' or ']', but got ':'")
+                                     "flow sequence, did not find expected ',' or ']'")
 
 
 def test_explain_states_the_numbers_in_force() -> None:

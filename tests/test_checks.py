@@ -806,7 +806,7 @@ def test_the_words_file_limit_is_one_mib() -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "column", "words"), [
-    ("nl: [Suites\nen: [x]\n", 2, 3, "not valid YAML: while parsing a flow sequence, expected ',' or ']'"),
+    ("nl: [Suites\nen: [x]\n", 2, 3, "not valid YAML: while parsing a flow sequence, did not find expected ',' or ']'"),
     ("- Suites\n- 'open\n", 3, 1, "not valid YAML: while scanning a quoted scalar, found unexpected end of stream"),
     ("- Suites\n\t- tab\n", 2, 1, "not valid YAML"),
 ])

@@ -381,3 +381,29 @@ def test_a_device_or_pipe_is_refused_without_reading_it(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "/dev/zero: error: not a regular file" in result.output
 
+
+
+# ---------------------------------------------------------------- one YAML parser everywhere
+
+
+def test_a_question_mark_inside_a_flow_list_reads_the_same_everywhere(tmp_path: Path) -> None:
+    """libyaml reads ``[What would you try?]`` as the YAML spec says; the pure-Python parser would refuse it."""
+    import yaml
+
+    from procure.errors import yaml_loader
+    from procure.loader import load_problem
+
+    assert yaml_loader() is yaml.CSafeLoader
+    path = write(tmp_path, MINIMAL + "consultation:\n  questions: [What would you try in the first iteration?]\n")
+    assert load_problem(path).problem.consultation.questions == ["What would you try in the first iteration?"]
+    assert run("check", str(path)).exit_code == 0
+
+
+def test_without_libyaml_procure_says_so_instead_of_reading_differently(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    result = run("check", str(write(tmp_path, MINIMAL)))
+    assert result.exit_code == 1
+    assert "PyYAML was built without libyaml" in result.output

@@ -26,7 +26,7 @@ external(
         reported at once, each at its own line. The other rules run only on a
         file that loads, so fix these first.
     """,
-    sources=("SPEC.md, 'Rules every valid file obeys' (the input contract of procure)",),
+    sources=("docs/problem-statement.md in procure's repository, 'Rules every valid file obeys'",),
 )
 
 external(
@@ -42,7 +42,7 @@ external(
         that the text still reads as intended and remove the characters from
         the file to silence the warning.
     """,
-    sources=("SPEC.md, rule 7", "XML 1.0, section 2.2 (characters a document may hold)"),
+    sources=("docs/problem-statement.md in procure's repository, rule 7", "XML 1.0, section 2.2 (characters a document may hold)"),
 )
 
 external(
@@ -59,7 +59,7 @@ external(
         publishing pipeline uses: a published tender must not contain gaps.
         Fill in the field the placeholder names.
     """,
-    sources=("SPEC.md, 'Drafts versus publishable packs'",),
+    sources=("docs/problem-statement.md in procure's repository, 'Drafts and publishable packs'",),
 )
 
 external(
