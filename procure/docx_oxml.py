@@ -359,6 +359,15 @@ def set_style_numbering(style: etree._Element, num_id: int, ilvl: int) -> None:
     insert_in_order(ppr, numpr, _PPR_ORDER)
 
 
+def set_style_outline_level(style: etree._Element, level: int) -> None:
+    """Give a paragraph style outline level ``level`` (9: body text) unless it sets one itself."""
+    ppr = style.find(PPR)
+    if ppr is None:
+        ppr = insert_in_order(style, etree.Element(PPR), _STYLE_ORDER)
+    if ppr.find(qn("w:outlineLvl")) is None:
+        insert_in_order(ppr, etree.Element(qn("w:outlineLvl"), {VAL: str(level)}), _PPR_ORDER)
+
+
 def set_right_tabs(style: etree._Element, position: int) -> None:
     """Move a style's right-aligned tab stops to ``position`` (the text width)."""
     for tab in style.iter(qn("w:tab")):
