@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +119,8 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
     problem = loaded.problem
     strings = load_strings(problem.language, templates_dir)
     doc_title = strings["documents"][kind]
+    day = document_date(loaded, kind)
+    notes = strings.get("comment_notes", {})
     return DocMeta(
         title=problem.title,
         subtitle=doc_title,
@@ -130,8 +133,35 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
         toc_title=strings["toc_title"],
         page_word=strings["page"],
         of_word=strings["of"],
-        created=pinned_datetime(),
+        created=datetime(day.year, day.month, day.day, tzinfo=timezone.utc) if day else pinned_datetime(),
+        status_label=strings["cover"].get("status", ""),
+        draft_word=strings.get("status", {}).get("draft", ""),
+        final_word=strings.get("status", {}).get("final", ""),
+        draft_mark=strings.get("draft_mark", ""),
+        placeholder_note=notes.get("placeholder", ""),
+        proposal_note=notes.get("proposal", ""),
     )
+
+
+def publication_date(loaded: Loaded, kind: str) -> date | None:
+    """The day a document is published: the tender's ``tender.published``, the invitation's
+    ``consultation.published`` (None when not given)."""
+    from procure.model import calendar_day
+
+    problem = loaded.problem
+    block = problem.tender if kind == "tender" else problem.consultation if kind == "consultation" else None
+    when = getattr(block, "published", None)
+    return calendar_day(when) if when is not None else None
+
+
+def document_date(loaded: Loaded, kind: str) -> date | None:
+    """The document's date: ``document.date``, else its publication date, else None (a placeholder)."""
+    from procure.model import calendar_day
+
+    info = loaded.problem.document
+    if info is not None and info.date is not None:
+        return calendar_day(info.date)
+    return publication_date(loaded, kind)
 
 
 def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -155,6 +185,13 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
         day = problem.consultation.responses_due if problem.consultation else None
     gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
     rows.append((label, format_date(day, problem.language) if day else gap))
+    info = problem.document
+    version = info.version if info is not None else None
+    rows.append((labels["version"], version or Gap(placeholder_text(f"{labels['version'].lower()}, document.version",
+                                                                    strings))))
+    day = document_date(loaded, kind)
+    rows.append((labels["date"], format_date(day, problem.language) if day else Gap(
+        placeholder_text(f"{labels['date'].lower()}, document.date", strings))))
     return tuple(rows)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from lxml import etree
 
@@ -153,6 +154,32 @@ def field_end(style_id: str | None = None) -> str:
 def field_xml(instruction: str, result: str, style_id: str | None = None) -> str:
     """A whole dirty complex field (``PAGE``, ``NUMPAGES``) with a cached result."""
     return field_begin(instruction, style_id) + run_xml(result, style_id) + field_end(style_id)
+
+
+COMMENTS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+
+
+def comment_range_start(comment_id: int) -> str:
+    """Where the text a comment is about begins."""
+    return f'<w:commentRangeStart w:id="{comment_id}"/>'
+
+
+def comment_range_end(comment_id: int) -> str:
+    """Where the commented text ends, and the run that anchors the comment there."""
+    return (f'<w:commentRangeEnd w:id="{comment_id}"/>'
+            f'<w:r><w:commentReference w:id="{comment_id}"/></w:r>')
+
+
+def comments_xml(texts: Sequence[str], author: str, moment: datetime) -> bytes:
+    """The comments part: comment ``i`` holds ``texts[i]``, by ``author`` at ``moment`` (UTC)."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    initials = attr(author[:1].upper())
+    comments = "".join(
+        f'<w:comment w:id="{i}" w:author="{attr(author)}" w:date="{stamp}" w:initials="{initials}">'
+        f'<w:p><w:r><w:annotationRef/></w:r>{run_xml(clean_text(text))}</w:p></w:comment>'
+        for i, text in enumerate(texts))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<w:comments xmlns:w="{W_NS}" xmlns:r="{R_NS}">{comments}</w:comments>').encode("utf-8")
 
 
 def table_open(style_id: str, widths: Sequence[int]) -> str:
@@ -294,11 +321,23 @@ def header_footer_rids(sect: etree._Element) -> tuple[str, str]:
     return header.get(R_ID), footer.get(R_ID)
 
 
-def header_footer_xml(root_tag: str, style_id: str) -> bytes:
-    """A header (``w:hdr``) or footer (``w:ftr``) part with one empty styled paragraph."""
+def header_footer_xml(root_tag: str, style_id: str, paragraph: str | None = None) -> bytes:
+    """A header (``w:hdr``) or footer (``w:ftr``) part with one paragraph: empty and styled
+    ``style_id``, or ``paragraph`` given as XML text."""
+    content = paragraph if paragraph is not None else f"{p_open(attr(style_id))}</w:p>"
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<w:{root_tag} xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-            f'{p_open(attr(style_id))}</w:p></w:{root_tag}>').encode("utf-8")
+            f'{content}</w:{root_tag}>').encode("utf-8")
+
+
+def add_header_reference(sect: etree._Element, kind: str, rid: str) -> None:
+    """Reference a header part of type ``kind`` (``first``, ``even``) after the section's others."""
+    references = sect.findall(qn("w:headerReference")) + sect.findall(qn("w:footerReference"))
+    new = etree.Element(qn("w:headerReference"), {TYPE: kind, R_ID: rid})
+    if references:
+        references[-1].addnext(new)
+    else:
+        sect.insert(0, new)
 
 
 # --- styles --------------------------------------------------------------------------

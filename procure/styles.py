@@ -37,7 +37,8 @@ PARAGRAPH_STYLES = (
     "List Number 3", "List Continue", "List Continue 2", "List Continue 3",
     "Quote", "Table Text", "Table Heading", "header", "footer",
 )
-CHARACTER_STYLES = ("Strong", "Emphasis", "Strong Emphasis", "Hyperlink", "Placeholder", "Proposal")
+CHARACTER_STYLES = ("Strong", "Emphasis", "Strong Emphasis", "Hyperlink", "Placeholder", "Proposal",
+                    "Draft Mark")
 TABLE_STYLES = ("Table Grid", "Cover Table")
 REQUIRED_STYLES: dict[str, str] = {
     **{name: "paragraph" for name in PARAGRAPH_STYLES},
