@@ -15,6 +15,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 from procure.errors import Issue, Location, ProcureError
 
 if TYPE_CHECKING:
@@ -33,6 +36,7 @@ class BuildOptions:
     templates_dir: Path | None = None
     reference_doc: Path | None = None
     strict: bool = False
+    toc_pages: bool | None = None  # page numbers in the contents; None: when LibreOffice is installed
 
 
 @dataclass(frozen=True)
@@ -195,8 +199,10 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
     return tuple(rows)
 
 
-def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered:
-    """Render one document to .docx bytes in memory; the Markdown is parsed once."""
+def build_document(loaded: Loaded, kind: str, options: BuildOptions,
+                   page_numbers: Mapping[str, int] | None = None) -> Rendered:
+    """Render one document to .docx bytes in memory; the Markdown is parsed once.
+    ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages)."""
     from procure.docx_render import render_document
     from procure.markdown import parse, placeholders
     from procure.package import docx_bytes
@@ -205,7 +211,7 @@ def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered
     markdown = render_markdown(loaded, kind, options.templates_dir)
     tree = parse(markdown)
     meta = doc_meta(loaded, kind, options.templates_dir)
-    document = render_document(tree, meta, style_for(options.reference_doc))
+    document = render_document(tree, meta, style_for(options.reference_doc), page_numbers)
     return Rendered(kind=kind, markdown=markdown, placeholders=tuple(placeholders(tree)),
                     data=docx_bytes(document, meta))
 
@@ -226,7 +232,7 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
     try:
         loaded = load_problem(source)
         result.issues.extend(loaded.warnings)
-        rendered = [build_document(loaded, kind, options) for kind in options.kinds]
+        rendered = build_documents(loaded, options, result.issues)
         if options.strict:
             result.issues.extend(_placeholder_errors(source, rendered))
             if not result.ok:
@@ -241,6 +247,27 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
         result.issues.append(Issue(Location(file=str(err.filename or options.out_dir)),
                                    f"cannot write: {err.strerror}"))
     return result
+
+
+def build_documents(loaded: Loaded, options: BuildOptions, issues: list[Issue]) -> list[Rendered]:
+    """Every document of the pack, with page numbers in their contents when asked (or, by
+    default, when LibreOffice is installed): laid out once by LibreOffice, then rendered with
+    the pages found. When that fails, the documents are written without them, and a warning says so."""
+    from procure import toc_pages
+
+    numbered = options.toc_pages if options.toc_pages is not None else toc_pages.available()
+    if not numbered:
+        return [build_document(loaded, kind, options) for kind in options.kinds]
+    from procure.docx_render import LayoutPages
+
+    laid_out = [build_document(loaded, kind, options, LayoutPages()) for kind in options.kinds]
+    try:
+        pages = toc_pages.heading_pages([doc.data for doc in laid_out])
+    except toc_pages.LayoutFailed as exc:
+        issues.append(Issue(Location(file=str(loaded.path or "")), f"{exc}; the contents list no page numbers "
+                            "until Word updates them when the file is opened", severity="warning"))
+        return [build_document(loaded, kind, options) for kind in options.kinds]
+    return [build_document(loaded, kind, options, found) for kind, found in zip(options.kinds, pages)]
 
 
 def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:

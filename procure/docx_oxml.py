@@ -138,10 +138,11 @@ def bookmark_end(bookmark_id: int) -> str:
     return f'<w:bookmarkEnd w:id="{bookmark_id}"/>'
 
 
-def field_begin(instruction: str, style_id: str | None = None) -> str:
-    """Begin a complex field, marked dirty so Word recomputes it on open, up to its result."""
+def field_begin(instruction: str, style_id: str | None = None, dirty: bool = True) -> str:
+    """Begin a complex field, up to its result; ``dirty``: Word recomputes it on open."""
     run = run_open(style_id)
-    return (f'{run}<w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+    mark = ' w:dirty="true"' if dirty else ""
+    return (f'{run}<w:fldChar w:fldCharType="begin"{mark}/></w:r>'
             f'{run}<w:instrText xml:space="preserve"> {instruction.translate(_TEXT_ESCAPES)} </w:instrText></w:r>'
             f'{run}<w:fldChar w:fldCharType="separate"/></w:r>')
 
@@ -151,9 +152,9 @@ def field_end(style_id: str | None = None) -> str:
     return f'{run_open(style_id)}<w:fldChar w:fldCharType="end"/></w:r>'
 
 
-def field_xml(instruction: str, result: str, style_id: str | None = None) -> str:
-    """A whole dirty complex field (``PAGE``, ``NUMPAGES``) with a cached result."""
-    return field_begin(instruction, style_id) + run_xml(result, style_id) + field_end(style_id)
+def field_xml(instruction: str, result: str, style_id: str | None = None, dirty: bool = True) -> str:
+    """A whole complex field (``PAGE``, ``PAGEREF``) with a cached result; dirty unless told."""
+    return field_begin(instruction, style_id, dirty) + run_xml(result, style_id) + field_end(style_id)
 
 
 COMMENTS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
@@ -518,9 +519,14 @@ def _insert_before_any(parent: etree._Element, child: etree._Element, successors
     parent.append(child)
 
 
-def set_update_fields(settings: etree._Element) -> None:
-    """``w:updateFields``: Word refreshes the TOC and page fields when it opens the file."""
+def set_update_fields(settings: etree._Element, on: bool = True) -> None:
+    """``w:updateFields``: Word refreshes the TOC and page fields when it opens the file (and
+    asks the reader first). Off: the element is removed, for a document whose fields are complete."""
     el = settings.find(qn("w:updateFields"))
+    if not on:
+        if el is not None:
+            settings.remove(el)
+        return
     if el is None:
         el = etree.Element(qn("w:updateFields"))
         _insert_before_any(settings, el, _SETTINGS_AFTER_UPDATE_FIELDS)

@@ -14,7 +14,7 @@ a table of contents, then the body; header and footer from the second page on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -137,22 +137,43 @@ class _TableState:
     column: int = 0
 
 
-def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None) -> bytes:
+class LayoutPages(Mapping[str, int]):
+    """Page numbers for a layout pass: every heading on page 88, two digits wide like most real ones,
+    so the contents page is laid out as it will be once the real numbers are filled in."""
+
+    def __getitem__(self, key: str) -> int:
+        return 88
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None,
+               page_numbers: Mapping[str, int] | None = None) -> bytes:
     """The whole pipeline: Markdown text -> deterministic .docx bytes."""
     from procure.markdown import parse
 
     style = style_for(reference_doc)
-    document = render_document(parse(markdown), meta, style)
+    document = render_document(parse(markdown), meta, style, page_numbers)
     return docx_bytes(document, meta)
 
 
-def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | None = None) -> DocxDocument:
-    """Lay out a parsed Markdown tree as a python-docx Document (not yet saved)."""
+def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | None = None,
+                    page_numbers: Mapping[str, int] | None = None) -> DocxDocument:
+    """Lay out a parsed Markdown tree as a python-docx Document (not yet saved).
+
+    ``page_numbers`` (heading bookmark -> page, from a layout of the same document; see
+    :mod:`procure.toc_pages`) completes the table of contents; without it the contents
+    list the headings and Word fills in the pages when it opens the file.
+    """
     from docx import Document
 
     style = style or house_style()
     document = Document(BytesIO(style.template))
-    DocxRenderer(document, style, meta).lay_out(tree)
+    DocxRenderer(document, style, meta, page_numbers).lay_out(tree)
     return document
 
 
@@ -165,10 +186,12 @@ class DocxRenderer:
 
     _dispatch: ClassVar[dict[str, Callable[[DocxRenderer, SyntaxTreeNode], None]]] = {}
 
-    def __init__(self, document: DocxDocument, style: HouseStyle, meta: DocMeta) -> None:
+    def __init__(self, document: DocxDocument, style: HouseStyle, meta: DocMeta,
+                 page_numbers: Mapping[str, int] | None = None) -> None:
         self.document = document
         self.style = style
         self.meta = meta
+        self.page_numbers = page_numbers
         self._ids = {name: ox.attr(style.id(name)) for name in REQUIRED_STYLES}
         self._out: list[str] = []
         self._buffer: list[str] = []
@@ -202,6 +225,8 @@ class DocxRenderer:
         self._install_nums()
         self._set_language()
         self._set_properties()
+        if self.page_numbers is not None:
+            ox.set_update_fields(self.document.settings.element, False)
 
     def _cover(self) -> list[str]:
         """Title, document kind, a borderless table of facts, then a page break."""
@@ -257,24 +282,33 @@ class DocxRenderer:
         return ox.comment_range_start(comment_id) + run + ox.comment_range_end(comment_id)
 
     def _toc(self) -> list[str]:
-        """The TOC title and a TOC field, dirty, pre-filled with the headings; a page break.
+        """The TOC title and a TOC field pre-filled with the headings; a page break.
 
-        Word rebuilds the entries, page numbers included, when it opens the file
-        (``updateFields``). The pre-filled entries carry numbers and titles linked
-        to each heading's bookmark but no page numbers: LibreOffice shows a TOC's
-        cached text as is (it does not compute PAGEREF fields inside a TOC), so a
-        guessed or empty page number would be wrong or a dotted line to nothing.
+        With page numbers (from a layout of this very document) the field is complete,
+        as Word itself writes one: each entry ends in a tab and a PAGEREF field holding
+        its page, and nothing is marked for updating, so Word opens it without asking,
+        and LibreOffice, previewers and PDFs show the pages. Without them the field is
+        dirty and Word rebuilds it, pages included, when it opens the file
+        (``updateFields``); the entries then carry numbers and titles linked to each
+        heading's bookmark but no page number, since LibreOffice shows a TOC's cached
+        text as is and a guessed number would be wrong.
         """
-        ids = self._ids
+        ids, pages = self._ids, self.page_numbers
+        if pages is not None and any(entry.bookmark not in pages for entry in self._headings):
+            pages = self.page_numbers = None  # a heading the layout did not place: let Word number them all
         out = [ox.p_open(ids["TOC Heading"]), ox.run_xml(ox.clean_text(self.meta.words()[0])), ox.P_CLOSE]
         entries = self._headings or [None]
         for index, entry in enumerate(entries):
             out.append(ox.p_open(ids[f"toc {entry.level if entry else 1}"]))
             if index == 0:
-                out.append(ox.field_begin(TOC_INSTRUCTION))
+                out.append(ox.field_begin(TOC_INSTRUCTION, dirty=pages is None))
             if entry is not None:
                 label = f"{entry.number}\t{entry.text}" if entry.number else entry.text
-                out += (ox.hyperlink_open(anchor=entry.bookmark), ox.run_xml(label), ox.HYPERLINK_CLOSE)
+                out += (ox.hyperlink_open(anchor=entry.bookmark), ox.run_xml(label))
+                if pages is not None:
+                    out += (ox.run_xml("\t"), ox.field_xml(f"PAGEREF {entry.bookmark} \\h",
+                                                             str(pages[entry.bookmark]), dirty=False))
+                out.append(ox.HYPERLINK_CLOSE)
             if index == len(entries) - 1:
                 out.append(ox.field_end())
             out.append(ox.P_CLOSE)
@@ -298,9 +332,10 @@ class DocxRenderer:
         ox.replace_paragraph(related[header_rid].element, 0,
                              f"{ox.p_open(ids['header'])}{mark}{ox.run_xml(header_text)}{ox.P_CLOSE}")
         _, page, of = meta.words()
+        dirty = self.page_numbers is None  # Word computes PAGE and NUMPAGES at every layout anyway
         footer = (ox.p_open(ids["footer"]) + ox.run_xml(ox.clean_text(page) + " ")
-                  + ox.field_xml("PAGE", "1") + ox.run_xml(" " + ox.clean_text(of) + " ")
-                  + ox.field_xml("NUMPAGES", "1") + ox.P_CLOSE)
+                  + ox.field_xml("PAGE", "1", dirty=dirty) + ox.run_xml(" " + ox.clean_text(of) + " ")
+                  + ox.field_xml("NUMPAGES", "1", dirty=dirty) + ox.P_CLOSE)
         ox.replace_paragraph(related[footer_rid].element, 0, footer)
 
     def _first_page_header(self, sect: etree._Element, paragraph: str) -> None:
