@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 from procure.errors import Issue, Location, ProcureError
 
@@ -203,6 +207,7 @@ class BuildOptions:
     templates_dir: Path | None = None
     reference_doc: Path | None = None
     strict: bool = False
+    toc_pages: bool | None = None  # page numbers in the contents; None: when LibreOffice is installed
 
 
 @dataclass(frozen=True)
@@ -291,6 +296,8 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
     problem = loaded.problem
     strings = load_strings(problem.language, templates_dir)
     doc_title = kind_of(kind, templates_dir).title_in(problem.language, strings)
+    day = document_date(loaded, kind)
+    notes = strings.get("comment_notes", {})
     return DocMeta(
         title=problem.title,
         subtitle=doc_title,
@@ -303,14 +310,41 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
         toc_title=strings["toc_title"],
         page_word=strings["page"],
         of_word=strings["of"],
-        created=pinned_datetime(),
+        created=datetime(day.year, day.month, day.day, tzinfo=timezone.utc) if day else pinned_datetime(),
+        status_label=strings["cover"].get("status", ""),
+        draft_word=strings.get("status", {}).get("draft", ""),
+        final_word=strings.get("status", {}).get("final", ""),
+        draft_mark=strings.get("draft_mark", ""),
+        placeholder_note=notes.get("placeholder", ""),
+        proposal_note=notes.get("proposal", ""),
     )
+
+
+def publication_date(loaded: Loaded, kind: str) -> date | None:
+    """The day a document is published: the invitation's ``consultation.published``; every other
+    document of the pack is published with the tender, on ``tender.published`` (None when not given)."""
+    from procure.model import calendar_day
+
+    problem = loaded.problem
+    block = problem.consultation if kind == "consultation" else problem.tender
+    when = getattr(block, "published", None)
+    return calendar_day(when) if when is not None else None
+
+
+def document_date(loaded: Loaded, kind: str) -> date | None:
+    """The document's date: ``document.date``, else its publication date, else None (a placeholder)."""
+    from procure.model import calendar_day
+
+    info = loaded.problem.document
+    if info is not None and info.date is not None:
+        return calendar_day(info.date)
+    return publication_date(loaded, kind)
 
 
 def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
                templates_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
-    """Label/value pairs on the title page; the kind's cover date, when it declares one, shows
-    as the placeholder text while missing."""
+    """Label/value pairs on the title page; the kind's cover date, when it declares one, the version
+    and the document date show as placeholder text while missing."""
     from procure.docx_render import Gap
     from procure.templating import format_date, placeholder_text
 
@@ -334,11 +368,20 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
         day = getattr(day, part, None)
     gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
     rows.append((label, format_date(day, problem.language) if day else gap))
+    info = problem.document
+    version = info.version if info is not None else None
+    rows.append((labels["version"], version or Gap(placeholder_text(f"{labels['version'].lower()}, document.version",
+                                                                    strings))))
+    day = document_date(loaded, kind)
+    rows.append((labels["date"], format_date(day, problem.language) if day else Gap(
+        placeholder_text(f"{labels['date'].lower()}, document.date", strings))))
     return tuple(rows)
 
 
-def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered:
-    """Render one document to .docx bytes in memory; the Markdown is parsed once."""
+def build_document(loaded: Loaded, kind: str, options: BuildOptions,
+                   page_numbers: Mapping[str, int] | None = None) -> Rendered:
+    """Render one document to .docx bytes in memory; the Markdown is parsed once.
+    ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages)."""
     from procure.docx_render import render_document
     from procure.markdown import parse, placeholders
     from procure.package import docx_bytes
@@ -347,7 +390,7 @@ def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered
     markdown = render_markdown(loaded, kind, options.templates_dir)
     tree = parse(markdown)
     meta = doc_meta(loaded, kind, options.templates_dir)
-    document = render_document(tree, meta, style_for(options.reference_doc))
+    document = render_document(tree, meta, style_for(options.reference_doc), page_numbers)
     return Rendered(kind=kind, markdown=markdown, placeholders=tuple(placeholders(tree)),
                     data=docx_bytes(document, meta))
 
@@ -380,7 +423,7 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
                                f"follows the procedure {decided_code(loaded)!r} (kinds.yaml says which "
                                "procedures it belongs to); nothing was written for this file",
                                loaded.source.location(("tender", "procedure")))
-        rendered = [build_document(loaded, name, options) for name in kinds]
+        rendered = build_documents(loaded, tuple(kinds), options, result.issues)
         if options.strict:
             result.issues.extend(_placeholder_errors(source, rendered))
             if not result.ok:
@@ -396,6 +439,28 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
         result.issues.append(Issue(Location(file=str(err.filename or options.out_dir)),
                                    f"cannot write: {err.strerror}"))
     return result
+
+
+def build_documents(loaded: Loaded, kinds: tuple[str, ...], options: BuildOptions,
+                    issues: list[Issue]) -> list[Rendered]:
+    """Every document of the pack, with page numbers in their contents when asked (or, by
+    default, when LibreOffice is installed): laid out once by LibreOffice, then rendered with
+    the pages found. When that fails, the documents are written without them, and a warning says so."""
+    from procure import toc_pages
+
+    numbered = options.toc_pages if options.toc_pages is not None else toc_pages.available()
+    if not numbered:
+        return [build_document(loaded, kind, options) for kind in kinds]
+    from procure.docx_render import LayoutPages
+
+    laid_out = [build_document(loaded, kind, options, LayoutPages()) for kind in kinds]
+    try:
+        pages = toc_pages.heading_pages([doc.data for doc in laid_out])
+    except toc_pages.LayoutFailed as exc:
+        issues.append(Issue(Location(file=str(loaded.path or "")), f"{exc}; the contents list no page numbers "
+                            "until Word updates them when the file is opened", severity="warning"))
+        return [build_document(loaded, kind, options) for kind in kinds]
+    return [build_document(loaded, kind, options, found) for kind, found in zip(kinds, pages)]
 
 
 def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:

@@ -67,8 +67,12 @@ def cli() -> None:
               help="Render this many problem files in parallel.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json prints one machine-readable result for the whole batch.")
+@click.option("--toc-pages/--no-toc-pages", "toc_pages", default=None,
+              help="Page numbers in the table of contents, from one layout by LibreOffice (about 2 s a "
+                   "document). Default: on when LibreOffice (soffice) and pdfinfo are installed; without "
+                   "them Word fills the pages in when it opens the file.")
 def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: Path | None,
-           reference_doc: Path | None, strict: bool, jobs: int, fmt: str) -> None:
+           reference_doc: Path | None, strict: bool, jobs: int, fmt: str, toc_pages: bool | None) -> None:
     """Render problem statements into .docx documents.
 
     Each file is rendered on its own: a file that fails is reported and the
@@ -79,7 +83,7 @@ def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: P
     from procure.build import BuildOptions, render_batch
 
     options = BuildOptions(out_dir=out_dir, kinds=_kinds(doc, templates_dir), templates_dir=templates_dir,
-                           reference_doc=reference_doc, strict=strict)
+                           reference_doc=reference_doc, strict=strict, toc_pages=toc_pages)
     results = render_batch(list(problems), options, jobs=jobs)
     if fmt == "json":
         click.echo(json.dumps([r.as_json() for r in results], indent=2, ensure_ascii=False))

@@ -530,6 +530,9 @@ class Consultation(_Model):
         None,
         description="The most pages a written response may have (optional, at least 1).",
     )
+    published: When | None = Field(None, description=(
+        "Date the consultation invitation is published; the invitation's document date when "
+        "document.date is absent."))
 
     @field_validator("responses_due")
     @classmethod
@@ -692,6 +695,31 @@ class ProcurementPolicy(_Model):
         return bands
 
 
+def _version_text(value: Any) -> Any:
+    """A version is text: ``2`` is read as "2", but ``1.10`` unquoted is a number YAML has made 1.1."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise _fail("version_number", "is read as a number ({value}), which loses digits such as the 0 "
+                    "of 1.10; write the version in quotes, like '1.0'", value=value)
+    if isinstance(value, int):
+        value = str(value)
+    return _blank_to_none(value)
+
+
+VersionText = Annotated[str | None, BeforeValidator(_version_text), AfterValidator(_optional_text)]
+
+
+class DocumentInfo(_Model):
+    """What the documents of the pack say about themselves on their title page."""
+
+    version: VersionText = Field(None, description=(
+        "Version of the documents, on their title page (for example '0.3' or '1.0'); without it the "
+        "title page shows a placeholder and the documents are drafts."))
+    date: When | None = Field(None, description=(
+        "Date of the documents, on their title page; without it the publication date "
+        "(tender.published for the tender, consultation.published for the invitation), else a "
+        "placeholder."))
+
+
 class Problem(_Model):
     """One procurement: who buys, the problem, the outcomes, the cycles and the timetable."""
 
@@ -730,6 +758,8 @@ class Problem(_Model):
         description="Added by procure: the buyer's own below-threshold procurement policy, replacing procure's "
         "example bands (optional).",
     )
+    document: DocumentInfo | None = Field(None, description=(
+        "Version and date the documents carry on their title page."))
 
     @field_validator("tender")
     @classmethod

@@ -37,7 +37,8 @@ PARAGRAPH_STYLES = (
     "List Number 3", "List Continue", "List Continue 2", "List Continue 3",
     "Quote", "Table Text", "Table Heading", "header", "footer",
 )
-CHARACTER_STYLES = ("Strong", "Emphasis", "Strong Emphasis", "Hyperlink", "Placeholder", "Proposal")
+CHARACTER_STYLES = ("Strong", "Emphasis", "Strong Emphasis", "Hyperlink", "Placeholder", "Proposal",
+                    "Draft Mark")
 TABLE_STYLES = ("Table Grid", "Cover Table")
 REQUIRED_STYLES: dict[str, str] = {
     **{name: "paragraph" for name in PARAGRAPH_STYLES},
@@ -164,6 +165,8 @@ def _prepare(document: DocxDocument, reference: Path | None, parts: ReferencePar
     else:
         id_map = _merge_styles(styles, width, reference)
     numbers = _install_numbering(document, styles, id_map, house=reference is None)
+    if reference is not None:
+        _unnumber_toc_heading(styles, id_map["toc heading"])
     _install_settings(document, house=True)
     _install_header_footer(document, sect, id_map)
     _reset_properties(document)
@@ -228,7 +231,7 @@ def _merge_styles(styles: etree._Element, width: int, reference: Path) -> dict[s
     index = style_index(styles)
     _check_types(index, reference)
     house = {ox.style_name(s).casefold(): s for s in ox.iter_styles(_house_xml("styles"))}
-    used_ids = {style_id for style_id, _ in index.values()}
+    used_ids = {style.get(ox.STYLE_ID) for style in ox.iter_styles(styles)}  # every id, not one per name
     id_map = {name: style_id for name, (style_id, _) in index.items()}
     copies = []
     for name, style in house.items():
@@ -297,6 +300,22 @@ def _install_numbering(document: DocxDocument, styles: etree._Element, id_map: d
 
 
 _HOUSE_HEADING_NAMES = {"Heading1": "heading 1", "Heading2": "heading 2"}
+
+
+def _unnumber_toc_heading(styles: etree._Element, toc_id: str) -> None:
+    """The contents title is never a numbered chapter nor an entry of the contents, whatever
+    the reference says.
+
+    Word's default template bases "TOC Heading" on "heading 1"; procure numbers
+    heading 1, so the title would inherit the number ("1 Inhoud") and shift every
+    chapter. The style gets its own ``numId 0`` (no list), and outline level 9 (body
+    text) when it has none of its own, as Word's template gives it.
+    """
+    style = next((s for s in ox.iter_styles(styles) if s.get(ox.STYLE_ID) == toc_id), None)
+    if style is None:
+        return
+    ox.set_style_numbering(style, 0, 0)
+    ox.set_style_outline_level(style, 9)
 
 
 def _numbering_element(document: DocxDocument) -> etree._Element:
