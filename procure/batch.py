@@ -267,6 +267,10 @@ def run_batch(arguments: Sequence[str], options: BatchOptions,
     from procure.manifest import environment
 
     notify = on_result or (lambda result: None)
+    if options.pdf or options.pdfa:
+        from procure.pdf import find_soffice
+
+        find_soffice()  # a missing LibreOffice stops the batch before anything is built
     candidates, failed = expand_inputs(arguments)
     root = common_root(candidates)
     loaded_tasks, load_failures = _load_all(candidates, root, options)
@@ -636,7 +640,10 @@ def _finish_with_pdf(staged: list[Staged], env: Any, options: BatchOptions) -> l
     from procure.pdf import convert_all
 
     jobs = [(source, source.with_suffix(".pdf")) for item in staged for source in item.pdf_sources]
-    failures = convert_all(jobs, pdfa=options.pdfa)
+    try:
+        failures = convert_all(jobs, pdfa=options.pdfa)
+    except OutputError as err:  # LibreOffice did not run: every pack of the batch fails, none half-written
+        failures = {source: issue for source, _ in jobs for issue in err.issues[:1]}
     results = []
     for item in staged:
         problems = [failures[s] for s in item.pdf_sources if s in failures]

@@ -65,8 +65,11 @@ def cli() -> None:
               help="Render this many problem files in parallel.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json prints one machine-readable result for the whole batch.")
+@click.option("--pdf", is_flag=True, help="Also write a tagged PDF of each document (LibreOffice, one process).")
+@click.option("--pdfa", is_flag=True, help="As --pdf, as PDF/A-2b for archiving.")
 def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: Path | None,
-           reference_doc: Path | None, strict: bool, jobs: int, fmt: str) -> None:
+           reference_doc: Path | None, strict: bool, jobs: int, fmt: str, pdf: bool = False,
+           pdfa: bool = False) -> None:
     """Render problem statements into .docx documents.
 
     Each file is rendered on its own: a file that fails is reported and the
@@ -84,7 +87,22 @@ def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: P
     else:
         for result in results:
             _print_render_result(result)
+    if pdf or pdfa:
+        _render_pdfs(results, pdfa, fmt)
     sys.exit(EXIT_INVALID if any(not r.ok for r in results) else 0)
+
+
+def _render_pdfs(results: list[PackResult], pdfa: bool, fmt: str) -> None:
+    """A PDF beside every document written, all converted by one LibreOffice process."""
+    from procure.pdf import convert_in_place
+
+    documents = [written.path for result in results for written in result.documents]
+    try:
+        pdfs = convert_in_place(documents, pdfa=pdfa)
+    except ProcureError as err:
+        _fail(err)
+    for path in pdfs:
+        click.echo(f"wrote {path}", err=fmt == "json")
 
 
 def _kinds(doc: str) -> tuple[str, ...]:
