@@ -465,7 +465,7 @@ def _render_all(tasks: list[Task], options: BatchOptions) -> Iterator[Staged | I
                 break
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: id(f)):
+            for future in finished:
                 yield future.result()
                 task = next(queue, None)
                 if task is not None:

@@ -70,6 +70,7 @@ def test_bad_input_is_reported_with_its_location_and_the_rest_is_built(tmp_path:
     assert set(lines[0]) == {"input", "reference", "status", "outputs", "findings", "seconds"}
     assert packs(tmp_path / "out") == {f"GEN-{i:04d}" for i in (0, 1, 3, 4, 5)}
     assert "5 built, 0 skipped, 1 failed" in result.stderr
+    assert "\r[" not in result.stderr  # no progress bar when stderr is not a terminal
     pack = tmp_path / "out" / "GEN-0000"
     assert sorted(p.name for p in pack.iterdir()) == [
         "GEN-0000-consultation.docx", "GEN-0000-tender.docx", "manifest.json"]
@@ -236,3 +237,16 @@ def test_a_thousand_inputs_with_one_bad(tmp_path: Path) -> None:
     assert len(packs(out)) == 999
     again = run(str(tmp_path / "in"), "-o", str(out))
     assert again.exit_code == 1 and "0 built, 999 skipped, 1 failed" in again.stderr
+
+
+def test_the_manifest_schema_rejects_a_broken_manifest(tmp_path: Path) -> None:
+    make_inputs(tmp_path / "in", 1)
+    run(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-j", "1")
+    manifest = validate(tmp_path / "out" / "GEN-0000" / "manifest.json")
+    del manifest["outputs"][0]["sha256"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(manifest, schema())
+    manifest = validate(tmp_path / "out" / "manifest.json")
+    manifest["packs"][0]["manifest_sha256"] = "not a hash"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(manifest, schema())
