@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from procure import __version__
-from procure.errors import Issue, ProcureError
+from procure.errors import Issue, Location, ProcureError
 
 if TYPE_CHECKING:
     from procure.build import PackResult
@@ -71,8 +71,11 @@ def cli() -> None:
               help="Page numbers in the table of contents, from one layout by LibreOffice (about 2 s a "
                    "document). Default: on when LibreOffice (soffice) and pdfinfo are installed; without "
                    "them Word fills the pages in when it opens the file.")
+@click.option("--pdf", is_flag=True, help="Also write a tagged PDF of each document (LibreOffice, one process).")
+@click.option("--pdfa", is_flag=True, help="As --pdf, as PDF/A-2b for archiving.")
 def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: Path | None,
-           reference_doc: Path | None, strict: bool, jobs: int, fmt: str, toc_pages: bool | None) -> None:
+           reference_doc: Path | None, strict: bool, jobs: int, fmt: str, toc_pages: bool | None,
+           pdf: bool = False, pdfa: bool = False) -> None:
     """Render problem statements into .docx documents.
 
     Each file is rendered on its own: a file that fails is reported and the
@@ -90,7 +93,22 @@ def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: P
     else:
         for result in results:
             _print_render_result(result)
+    if pdf or pdfa:
+        _render_pdfs(results, pdfa, fmt)
     sys.exit(EXIT_INVALID if any(not r.ok for r in results) else 0)
+
+
+def _render_pdfs(results: list[PackResult], pdfa: bool, fmt: str) -> None:
+    """A PDF beside every document written, all converted by one LibreOffice process."""
+    from procure.pdf import convert_in_place
+
+    documents = [written.path for result in results for written in result.documents]
+    try:
+        pdfs = convert_in_place(documents, pdfa=pdfa)
+    except ProcureError as err:
+        _fail(err)
+    for path in pdfs:
+        click.echo(f"wrote {path}", err=fmt == "json")
 
 
 def _kinds(doc: str, templates_dir: Path | None) -> tuple[str, ...] | None:
@@ -193,6 +211,128 @@ def schema() -> None:
     from procure.scaffold import problem_json_schema
 
     click.echo(json.dumps(problem_json_schema(), indent=2, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- batch (pipelines)
+
+
+def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    from procure.batch import parse_shard
+
+    if value is None:
+        return None
+    try:
+        return parse_shard(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=False)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the packs: one folder per reference, and the batch manifest.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the CPUs this process may use).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of templates searched before the built-in ones.")
+@click.option("--reference-doc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A .docx whose styles (the organisation's house style) the documents use.")
+@click.option("--strict", is_flag=True, help="As in check: warnings and placeholders fail the pack.")
+@click.option("--force", is_flag=True, help="Rebuild every pack, even those that are up to date.")
+@click.option("--shard", "shard", metavar="K/N", callback=_shard_option,
+              help="Build only shard K of N (a stable split by reference, for a CI matrix).")
+@click.option("--ocds", is_flag=True, help="Also write an OCDS 1.1.5 release package (ocds.json) per pack.")
+@click.option("--ocid-prefix", envvar="PROCURE_OCID_PREFIX", metavar="PREFIX",
+              help="The registered ocid prefix (ocds-xxxxxx) for --ocds; also read from PROCURE_OCID_PREFIX.")
+@click.option("--pdf", is_flag=True, help="Also convert each document to tagged PDF (LibreOffice, one process).")
+@click.option("--pdfa", is_flag=True, help="As --pdf, as PDF/A-2b for archiving.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json prints one JSON object per input on stdout as each finishes.")
+@click.option("--merge-manifests", "merge", is_flag=True,
+              help="Join the shards' manifests given as INPUTS into DIR/manifest.json, and build nothing.")
+def batch(inputs: tuple[str, ...], out_dir: Path | None, jobs: int | None, templates_dir: Path | None,
+          reference_doc: Path | None, strict: bool, force: bool, shard: tuple[int, int] | None, ocds: bool,
+          ocid_prefix: str | None, pdf: bool, pdfa: bool, fmt: str, merge: bool) -> None:
+    """Build many packs: INPUT... are problem files, folders or quoted glob patterns.
+
+    Each problem statement becomes the folder DIR/<reference>/ with its
+    documents and a manifest.json; DIR/manifest.json records the batch. Packs
+    whose input, templates, reference document, legal data and procure
+    version are unchanged are skipped. A bad input is reported and the others
+    are still built; the exit code is 1 if any input failed.
+    """
+    from procure import batch as batching
+
+    if not inputs:
+        raise click.UsageError("give at least one problem file, folder or pattern")
+    if out_dir is None:
+        raise click.UsageError("give the output folder with -o DIR")
+    if merge:
+        try:
+            target = batching.merge_manifests([Path(i) for i in inputs], out_dir)
+        except ProcureError as err:
+            _fail(err)
+        click.echo(f"wrote {target}", err=True)
+        return
+    if ocds:
+        from procure.ocds import check_prefix
+
+        try:
+            check_prefix(ocid_prefix)
+        except ProcureError as err:
+            raise click.BadParameter(err.message, param_hint="--ocid-prefix") from None
+    options = batching.BatchOptions(out_dir=out_dir, templates_dir=templates_dir, reference_doc=reference_doc,
+                                    strict=strict, force=force, jobs=jobs, shard=shard, ocds=ocds,
+                                    ocid_prefix=ocid_prefix, pdf=pdf or pdfa, pdfa=pdfa)
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+
+    def report(result: batching.InputResult) -> None:
+        if bar:
+            bar.clear()
+        if fmt == "json":
+            click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        for finding in result.findings:
+            if finding["severity"] in ("error", "warning"):
+                issue = Issue(Location(finding["file"], finding["line"], finding["column"], finding["field"] or None),
+                              finding["message"].removeprefix(f"{finding['field']}: ") if finding["field"] else
+                              finding["message"], finding["severity"])
+                click.echo(_issue_line(issue), err=True)
+        if result.status == "built" and fmt != "json":
+            click.echo(f"built {out_dir / (result.reference or '')}", err=True)
+        if bar:
+            bar.draw()
+
+    try:
+        outcome = batching.run_batch(inputs, options, on_result=report, progress=bar.update if bar else None)
+    except ProcureError as err:
+        _fail(err)
+    if bar:
+        bar.clear()
+    click.echo(f"{outcome.summary()}; manifest {outcome.manifest_path}", err=True)
+    sys.exit(EXIT_INVALID if outcome.failed else 0)
+
+
+class _ProgressBar:
+    """One line on a terminal's stderr: how many packs of the batch are done."""
+
+    def __init__(self) -> None:
+        self.done, self.total = 0, 0
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        self.draw()
+
+    def draw(self) -> None:
+        if not self.total:
+            return
+        width = 30
+        filled = width * self.done // self.total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
 
 
 def main() -> None:
