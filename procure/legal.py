@@ -175,6 +175,7 @@ class LegalData:
     consultation_basis_below: Localised = Localised("", "")
     prior_involvement_basis_below: Localised = Localised("", "")
     abnormally_low_basis: Localised = Localised("", "")
+    confidentiality_basis: Localised = Localised("", "")
     experts_committee: Localised = Localised("", "")
     holiday_rules: tuple[HolidayRule, ...] = ()
     general_terms: Mapping[str, GeneralTerms] = field(default_factory=dict)
@@ -240,6 +241,10 @@ class ProcedureDecision:
     consultation_basis: str = ""
     prior_involvement_basis: str = ""
     abnormally_low_basis: str = ""  # empty below the threshold: the Part 2 article is not cited
+    confidentiality_basis: str = ""  # likewise (Aw 2012, artikel 2.57)
+    # Part 2 of the Aw 2012 surely applies: European by value and not undecided. Templates cite
+    # a Part 2 article only when this is true.
+    part_2_applies: bool = False
 
 
 # ---------------------------------------------------------------- reading the data
@@ -282,6 +287,8 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
         prior_involvement_basis_below=_localised(
             raw["prior_involvement"].get("below_threshold", raw["prior_involvement"]["legal_basis"])),
         abnormally_low_basis=_localised(raw["abnormally_low"]["legal_basis"]) if "abnormally_low" in raw
+        else Localised("", ""),
+        confidentiality_basis=_localised(raw["confidentiality"]["legal_basis"]) if "confidentiality" in raw
         else Localised("", ""),
         experts_committee=_localised(raw["complaints"]["experts_committee"]) if "complaints" in raw
         else Localised("", ""),
@@ -495,6 +502,8 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
         prior_involvement_basis=(data.prior_involvement_basis if cite
                                  else data.prior_involvement_basis_below).get(language),
         abnormally_low_basis=data.abnormally_low_basis.get(language) if cite else "",
+        confidentiality_basis=data.confidentiality_basis.get(language) if cite else "",
+        part_2_applies=cite,
     )
 
 
