@@ -10,6 +10,14 @@ from it.
 The answer is deterministic: the date that selects the thresholds comes from
 the problem statement (or, failing that, from the data), never from today.
 
+Every fact carries its source, a quote and the date it was checked; a record
+marked ``verified: false`` is never handed to a template (:func:`verified_fact`,
+:class:`Law`), and an unverified citation is replaced by the data's fallback.
+Whether Part 2 of the Aanbestedingswet 2012 applies is decided once, from the
+value, in :func:`decide_procedure`; every citation follows from that decision.
+The standstill end date follows the Algemene termijnenwet, whose public holidays
+(article 3) are computed here from the data (:func:`public_holidays`).
+
 Below the thresholds the procedure follows value bands that are the buyer's
 own policy, not law: a problem statement may set them in
 ``procurement_policy.bands``; otherwise the example bands of ``legal.yaml`` apply.
