@@ -315,9 +315,14 @@ def collect_facts(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Fact]:
     """
     found: dict[str, Fact] = {}
     for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, list):  # a list of records, e.g. the threshold sets: key[0], key[1], ...
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    found.update(collect_facts({f"{key}[{index}]": item}, prefix))
+            continue
         if not isinstance(value, Mapping):
             continue
-        dotted = f"{prefix}{key}"
         if "checked" in value or value.get("verified") is False:
             found[dotted] = _fact(dotted, value)
         found.update(collect_facts(value, dotted + "."))
