@@ -415,8 +415,14 @@ class Buyer(_Model):
     kind: Literal["central", "sub_central"] | None = Field(
         None,
         description="central (central government) or sub_central (municipalities, provinces, water boards and other "
-        "authorities); decides the EU threshold. Absent: the lower, central threshold applies and the "
-        "tender document says so.",
+        "authorities); decides the EU threshold. Absent: settled by buyer.authority_type, or, where the value "
+        "lies between the two thresholds, the documents show a placeholder and check reports it.",
+    )
+    authority_type: Literal["municipality", "province", "water_board", "central_government", "other"] | None = Field(
+        None,
+        description="Added by procure: what sort of public body buys. Settles buyer.kind when that is absent "
+        "(central_government is central, the others sub-central) and which general terms procure proposes: "
+        "GIBIT only for a municipality, ARBIT-2022 for central government (optional).",
     )
     contact: Contact = Field(description="The person or team suppliers write to.")
 
@@ -603,6 +609,16 @@ class Tender(_Model):
         None,
         description="Added by procure: the general purchasing terms that govern the contract, when the buyer's kind "
         "does not settle them (defaults: ARBIT-2022 for central government, GIBIT for municipalities).",
+    )
+    court: OptionalText = Field(
+        None,
+        description="Added by procure: the court that hears disputes about the tender, e.g. 'de "
+        "voorzieningenrechter van de rechtbank Den Haag'; a placeholder where absent (optional).",
+    )
+    complaints_desk: OptionalText = Field(
+        None,
+        description="Added by procure: the buyer's independent complaints desk (klachtenmeldpunt): its name and "
+        "address, e-mail or web form; a placeholder where absent (optional).",
     )
 
     @field_validator(*TENDER_DATE_FIELDS[1:])
