@@ -327,24 +327,40 @@ def _to_decimal(value: Any) -> Decimal:
     )
 
 
+#: The dates a procurement can have: anything outside is a typo (0207 for 2027), and keeping dates
+#: here means date arithmetic (periods, the standstill's end) can never leave the calendar.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
 def _to_when(value: Any) -> date | datetime:
     """A date or date-time: YAML gives them typed; ISO 8601 strings are parsed too."""
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         text = value.strip()
+        parsed: date | datetime | None = None
         try:
             if _DATE_TEXT.match(text):
-                return date.fromisoformat(text)
-            if _DATETIME_TEXT.match(text):
-                return datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
+                parsed = date.fromisoformat(text)
+            elif _DATETIME_TEXT.match(text):
+                parsed = datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
         except ValueError:
             raise _fail("date_value", "'{value}' is not a real date; check day and month", value=text) from None
+        if parsed is not None:
+            return _in_range(parsed)
     raise _fail(
         "date_format",
         "must be a date like 2027-01-15 or a date-time like 2027-01-15T14:00; {value} is not",
         value=_describe(value),
     )
+
+
+def _in_range(value: date | datetime) -> date | datetime:
+    if not EARLIEST_DATE <= calendar_day(value) <= LATEST_DATE:
+        raise _fail("date_range", "{value} lies outside {low} to {high}; check the year (a typo such as "
+                    "0207 for 2027?)", value=value.isoformat(), low=EARLIEST_DATE.year, high=LATEST_DATE.year)
+    return value
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount)]

@@ -28,6 +28,15 @@ def day(value: date | datetime | None) -> date | None:
     return value
 
 
+def shift(start: date, days: int) -> date:
+    """``start`` moved by ``days`` calendar days, held at the calendar's ends instead of overflowing
+    (the loader keeps dates in a sensible range; this keeps a check from ever crashing on one)."""
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def days_between(start: date | datetime | None, end: date | datetime | None) -> int | None:
     """Calendar days from ``start`` to ``end`` (None when either is missing)."""
     first, last = day(start), day(end)
@@ -84,7 +93,7 @@ def submission_period_too_short(ctx: Context) -> Iterator[Hit]:
         "days": days, "procedure": ctx.legal.procedures[d.code].name.en, "required": required,
         "stages": " + ".join(f"{n} for {what}" for n, what in stages if n),
         "basis": ctx.legal.procedures[d.code].legal_basis.en,
-        "earliest": (day(tender.published) + timedelta(days=required)).isoformat(),
+        "earliest": shift(day(tender.published), required).isoformat(),
     })
 
 
@@ -137,9 +146,9 @@ def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
         return
     days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "legal": legal, "answers_by": (deadline - timedelta(days=legal)).isoformat(),
+        "days": days, "legal": legal, "answers_by": shift(deadline, -legal).isoformat(),
         "basis": ctx.legal.additional_information_basis.en,
-        "latest": (deadline - timedelta(days=legal + ctx.policy.days_to_answer_questions)).isoformat(),
+        "latest": shift(deadline, -(legal + ctx.policy.days_to_answer_questions)).isoformat(),
     })
 
 
@@ -180,7 +189,7 @@ def questions_too_late(ctx: Context) -> Iterator[Hit]:
         return  # PRC502 speaks
     days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "minimum": minimum, "latest": (deadline - timedelta(days=minimum)).isoformat(),
+        "days": days, "minimum": minimum, "latest": shift(deadline, -minimum).isoformat(),
     })
 
 
@@ -215,7 +224,7 @@ def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
     minimum = ctx.policy.shortest_fair_consultation_days
     days = days_between(consultation.session.when, consultation.responses_due)
     if days is not None and days < minimum:
-        earliest = day(consultation.session.when) + timedelta(days=minimum)
+        earliest = shift(day(consultation.session.when), minimum)
         yield Hit(("consultation", "responses_due"), {
             "days": days, "minimum": minimum, "earliest": earliest.isoformat(),
         })
@@ -252,7 +261,7 @@ def consultation_too_close_to_tender(ctx: Context) -> Iterator[Hit]:
     minimum = ctx.policy.days_to_process_consultation
     days = days_between(consultation.responses_due, tender.published)
     if days is not None and days < minimum:
-        earliest = day(consultation.responses_due) + timedelta(days=minimum)
+        earliest = shift(day(consultation.responses_due), minimum)
         yield Hit(("tender", "published"), {"days": days, "minimum": minimum, "earliest": earliest.isoformat()})
 
 
@@ -263,12 +272,12 @@ def _standstill_hit(ctx: Context) -> Hit | None:
         return None
     standstill = ctx.decision.standstill_days
     decided = day(tender.award_decision)
-    earliest = decided + timedelta(days=standstill + 1)  # the day after the last day of the standstill
+    earliest = shift(decided, standstill + 1)  # the day after the last day of the standstill
     if day(tender.contract_start) >= earliest:
         return None
     return Hit(("tender", "contract_start"), {
         "days": days_between(decided, tender.contract_start), "standstill": standstill,
-        "last": (decided + timedelta(days=standstill)).isoformat(), "earliest": earliest.isoformat(),
+        "last": shift(decided, standstill).isoformat(), "earliest": earliest.isoformat(),
     })
 
 
