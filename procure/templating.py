@@ -126,6 +126,7 @@ class PlainMap(Mapping[str, Any]):
 _ATOMS = (str, int, float, Decimal, date, datetime, type(None))
 
 
+@lru_cache(maxsize=None)
 def _derived_properties(cls: type) -> dict[str, property]:
     """The public ``@property`` values a class of ours defines (not those of Pydantic or the stdlib)."""
     found: dict[str, property] = {}
@@ -156,7 +157,7 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, BaseModel):
         cls = type(value)
-        data = {name: plain(getattr(value, name)) for name in cls.model_fields}
+        data = {name: plain(getattr(value, name)) for name in _model_fields(cls)}
         lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
         return PlainMap(data, lazy, kind=cls, truthy=True)
     if is_dataclass(value) and not isinstance(value, type):
@@ -173,6 +174,11 @@ def plain(value: Any) -> Any:
     if callable(value) and getattr(value, "__module__", "") == __name__:
         return value  # a function of this module, e.g. a filter passed on purpose
     raise TypeError(f"a {type(value).__name__} cannot be given to a template; make it plain data first")
+
+
+@lru_cache(maxsize=None)
+def _model_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(cls.model_fields)
 
 
 def _exact_atom(value: Any) -> Any:
