@@ -17,6 +17,7 @@ import copy
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -38,6 +39,7 @@ from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter, sync_do_join
+from jinja2.loaders import split_template_path
 from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Cycler, Joiner, Namespace
@@ -722,6 +724,48 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+class TemplateFileError(TemplateError):
+    """A file in a template folder that may not be used: a link out of the folder, a pipe, a device."""
+
+
+def check_template_file(folder: Path, path: Path) -> bool:
+    """Whether ``path`` (inside template ``folder``) exists; refuse it when it is not a plain file there.
+
+    A template folder may come from anyone: a symbolic link that leads out of it (to
+    ``/etc/passwd``, to another project's secrets) is refused, and so is anything that is not a
+    regular file (a pipe would hang the render, a device would be read without end). Both are
+    reported rather than silently replaced by the built-in template.
+    """
+    if not os.path.lexists(path):
+        return False
+    where = Location(file=str(path))
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise TemplateFileError(f"{path} is a symbolic link to a file that does not exist (or a link loop); "
+                                "remove it or make it a file", where) from None
+    root = folder.resolve()
+    if not target.is_relative_to(root):
+        raise TemplateFileError(f"{path} leads outside the template folder {folder} (to {target}); templates "
+                                "may only use files inside their folder: copy the file in instead of linking",
+                                where)
+    if not stat.S_ISREG(target.stat().st_mode):
+        raise TemplateFileError(f"{path} is not a regular file (a folder, pipe or device); a template must be "
+                                "a text file", where)
+    return True
+
+
+class _FolderLoader(FileSystemLoader):
+    """Jinja's FileSystemLoader, refusing links out of its folder and special files (see above)."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            if check_template_file(Path(folder), Path(folder).joinpath(*pieces)):
+                break
+        return super().get_source(environment, template)
+
+
 def _search_path(templates_dir: Path | None) -> tuple[Path, ...]:
     """The folders searched for templates, a user's override first."""
     builtin = builtin_templates_dir()
@@ -749,13 +793,13 @@ _WHOLE_ENTRIES = frozenset({"default_evaluation"})
 @lru_cache(maxsize=None)
 def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
     builtin_path = search[-1] / language / "strings.yaml"
-    if not builtin_path.is_file():
+    if not check_template_file(search[-1], builtin_path):
         raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
     builtin = _read_strings(builtin_path)
     merged = copy.deepcopy(builtin)
     for folder in search[:-1]:
         path = folder / language / "strings.yaml"
-        if path.is_file():
+        if check_template_file(folder, path):
             override = _read_strings(path)
             _merge(merged, override)
             _require_same_shape(merged, builtin, path)
@@ -913,7 +957,7 @@ def capfirst(value: str) -> str:
 def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
     env = SafeEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in search]),
+        loader=ChoiceLoader([_FolderLoader(str(folder)) for folder in search]),
         undefined=StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -956,6 +1000,8 @@ def render_markdown(
     name = f"{language}/{kind}.md"
     try:
         return _render_limited(_environment(search).get_template(name), values)
+    except TemplateFileError:
+        raise  # already names the file that may not be used
     except _OutOfTime as err:
         raise _located(err, search, name, f"rendering took longer than {MAX_SECONDS:g} seconds, the limit "
                        "for one document (a loop without end, or loops nested over large ranges?)") from None

@@ -9,6 +9,7 @@ run nothing, in ``render`` and in ``check`` alike.
 from __future__ import annotations
 
 import dataclasses
+import os
 import json
 import warnings
 from datetime import date
@@ -319,3 +320,60 @@ def test_the_time_limit_holds_outside_the_main_thread_too(tmp_path: Path, monkey
     assert isinstance(errors[0], TemplateError) and "longer than 1 seconds" in str(errors[0])
     (tmp_path / "again").mkdir()
     assert "Title" in _render(tmp_path / "again", "ok")  # nothing stale is left behind
+
+
+# --- the files of a template folder ------------------------------------------------------------
+
+
+def _folder_with(tmp_path: Path, make) -> Path:  # noqa: ANN001 - a callable that makes the file
+    folder = tmp_path / "tpl"
+    (folder / "en" / "partials").mkdir(parents=True)
+    make(folder / "en" / "partials" / "contact.md")
+    return folder
+
+
+SPECIAL_FILES = {
+    "link to /etc/passwd": (lambda p: p.symlink_to("/etc/passwd"), "leads outside the template folder"),
+    "link to a file outside": (lambda p: ((p.parents[3] / "secret.md").write_text("SECRET"),
+                                          p.symlink_to(p.parents[3] / "secret.md")),
+                               "leads outside the template folder"),
+    "dangling link": (lambda p: p.symlink_to(p.parent / "nowhere.md"), "does not exist"),
+    "fifo": (lambda p: os.mkfifo(p), "not a regular file"),
+    "folder": (lambda p: p.mkdir(), "not a regular file"),
+}
+
+
+@pytest.mark.parametrize("make,message", list(SPECIAL_FILES.values()), ids=list(SPECIAL_FILES))
+@pytest.mark.parametrize("command", ["render", "check"])
+def test_special_files_in_a_template_folder_are_reported(tmp_path: Path, command: str, make, message: str) -> None:
+    folder = _folder_with(tmp_path, make)
+    args = [command, str(write(tmp_path, MINIMAL)), "--templates", str(folder)]
+    if command == "render":
+        args += ["-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args)
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    assert message in result.output and "contact.md" in result.output
+    assert "SECRET" not in result.output and "root:" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_link_inside_the_template_folder_is_fine(tmp_path: Path) -> None:
+    def make(path: Path) -> None:
+        (path.parent / "mine.md").write_text("Contact us at our office.\n", encoding="utf-8")
+        path.symlink_to(path.parent / "mine.md")
+
+    folder = _folder_with(tmp_path, make)
+    result = CliRunner().invoke(cli, ["render", str(write(tmp_path, MINIMAL)), "--templates", str(folder),
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_linked_strings_file_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "tpl"
+    (folder / "en").mkdir(parents=True)
+    (folder / "en" / "strings.yaml").symlink_to("/etc/hostname")
+    result = CliRunner().invoke(cli, ["render", str(write(tmp_path, MINIMAL)), "--templates", str(folder),
+                                      "-o", str(tmp_path / "out")])
+    assert_no_traceback(result)
+    assert result.exit_code == 1 and "strings.yaml leads outside the template folder" in result.output
