@@ -9,7 +9,7 @@ template that fails half-way, leaves the output folder as it was.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -446,6 +446,8 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
     except OSError as err:
         result.issues.append(Issue(Location(file=str(err.filename or options.out_dir)),
                                    f"cannot write: {err.strerror}"))
+    except Exception as err:  # noqa: BLE001 - one file's bug must not stop the batch
+        result.issues.append(internal_error(source, err))
     return result
 
 
@@ -486,6 +488,15 @@ def currency_refusal(loaded: Loaded) -> Issue | None:
                  f"currency: {expected}; nothing was written for this file")
 
 
+def internal_error(source: Path, err: BaseException) -> Issue:
+    """An unexpected failure while handling one file, as that file's issue: the batch goes on."""
+    detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    what = f"{type(err).__name__}: {detail}" if detail else type(err).__name__
+    return Issue(Location(file=str(source)),
+                 f"internal error ({what}); this is a bug in procure, not in your file: please report it "
+                 "with this file attached. Nothing was written for this file; the other files were handled")
+
+
 def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:
     return [
         Issue(Location(file=str(source)), f"{doc.kind} document: placeholder {gap} still to fill in (--strict)")
@@ -507,9 +518,18 @@ def render_batch(sources: list[Path], options: BuildOptions, jobs: int = 1) -> l
     else:
         workers = min(jobs, len(todo), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            built = list(pool.map(build_pack, todo, [options] * len(todo)))
+            futures = [pool.submit(build_pack, source, options) for source in todo]
+            built = [_outcome(future, source) for future, source in zip(futures, todo)]
     done = iter(built)
     return [refused[index] if index in refused else next(done) for index in range(len(sources))]
+
+
+def _outcome(future: Future[PackResult], source: Path) -> PackResult:
+    """A worker's result; a worker that died (killed, out of memory) fails its own file only."""
+    try:
+        return future.result()
+    except Exception as err:  # noqa: BLE001 - BrokenProcessPool and the like
+        return PackResult(source, issues=[internal_error(source, err)])
 
 
 def _shared_outputs(sources: list[Path], options: BuildOptions) -> dict[int, PackResult]:

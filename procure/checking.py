@@ -54,7 +54,12 @@ def check_files(paths: Sequence[Path], *, strict: bool = False, words_file: Path
     extra = load_extra_words(words_file) if words_file else None
     findings: list[Finding] = []
     for path in paths:
-        findings.extend(check_file(path, strict=strict, extra_words=extra, templates_dir=templates_dir))
+        try:
+            findings.extend(check_file(path, strict=strict, extra_words=extra, templates_dir=templates_dir))
+        except Exception as err:  # noqa: BLE001 - one file's bug must not hide the others' findings
+            from procure.build import internal_error
+
+            findings.append(_finding(internal_error(path, err), INVALID, str(path)))
     return CheckReport(tuple(sorted(findings, key=lambda f: f.sort_key())))
 
 

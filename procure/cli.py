@@ -335,6 +335,19 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
+def _tolerant_output() -> None:
+    """A console that cannot show every character (cp1252 on Windows, ASCII in a bare container)
+    gets ``\\u010d``-style escapes instead of a crash after the files were written."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
+                pass
+
+
 def main() -> None:
     """Console-script entry point."""
+    _tolerant_output()
     cli(prog_name="procure")

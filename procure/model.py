@@ -159,11 +159,23 @@ def _refuse_forbidden(value: str) -> str:
     return value
 
 
+#: The longest text a field may hold: about eight pages; a longer one belongs in an annex.
+MAX_TEXT_CHARS = 20_000
+
+
+def _not_too_long(value: str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise _fail("text_too_long", "is {length} characters long; a field may hold at most {limit} (about eight "
+                    "pages): shorten it and refer to an annex for the rest",
+                    length=f"{len(value):,}", limit=f"{MAX_TEXT_CHARS:,}")
+    return value
+
+
 def _required_text(value: str) -> str:
     """Rule 1: a required text holds more than whitespace (stripping already happened)."""
     if not value:
         raise _fail("empty_text", "is empty; write a value here")
-    return _refuse_forbidden(value)
+    return _refuse_forbidden(_not_too_long(value))
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -175,7 +187,7 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def _optional_text(value: str | None) -> str | None:
-    return None if value is None else _refuse_forbidden(value)
+    return None if value is None else _refuse_forbidden(_not_too_long(value))
 
 
 def _none_to_empty(value: Any) -> Any:
@@ -339,24 +351,40 @@ def _to_decimal(value: Any) -> Decimal:
     )
 
 
+#: The dates a procurement can have: anything outside is a typo (0207 for 2027), and keeping dates
+#: here means date arithmetic (periods, the standstill's end) can never leave the calendar.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
 def _to_when(value: Any) -> date | datetime:
     """A date or date-time: YAML gives them typed; ISO 8601 strings are parsed too."""
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         text = value.strip()
+        parsed: date | datetime | None = None
         try:
             if _DATE_TEXT.match(text):
-                return date.fromisoformat(text)
-            if _DATETIME_TEXT.match(text):
-                return datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
+                parsed = date.fromisoformat(text)
+            elif _DATETIME_TEXT.match(text):
+                parsed = datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
         except ValueError:
             raise _fail("date_value", "'{value}' is not a real date; check day and month", value=text) from None
+        if parsed is not None:
+            return _in_range(parsed)
     raise _fail(
         "date_format",
         "must be a date like 2027-01-15 or a date-time like 2027-01-15T14:00; {value} is not",
         value=_describe(value),
     )
+
+
+def _in_range(value: date | datetime) -> date | datetime:
+    if not EARLIEST_DATE <= calendar_day(value) <= LATEST_DATE:
+        raise _fail("date_range", "{value} lies outside {low} to {high}; check the year (a typo such as "
+                    "0207 for 2027?)", value=value.isoformat(), low=EARLIEST_DATE.year, high=LATEST_DATE.year)
+    return value
 
 
 #: What ``_amount`` accepts, for the JSON Schema: a positive number up to a trillion, or its plain digits as text.
@@ -398,9 +426,42 @@ def calendar_day(value: date | datetime) -> date:
 
 
 class _Model(BaseModel):
-    """Common configuration: unknown keys are errors, values never change after loading."""
+    """Common configuration: unknown keys are errors, values never change after loading;
+    no list and no name is longer than a document can carry (see :func:`_within_limits`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes(cls, data: Any) -> Any:
+        return _within_limits(data)
+
+
+#: Sizes no procurement needs, which would make documents no word processor can lay out (a
+#: 200,000-character title stopped LibreOffice). Lists: at most MAX_LIST_ITEMS items (outcomes
+#: more, as a large programme may list many); names and titles at most MAX_NAME_CHARS characters.
+MAX_LIST_ITEMS = 1000
+_MAX_ITEMS_OF = {"outcomes": 10_000}
+MAX_NAME_CHARS = 300
+_NAME_FIELDS = frozenset({"title", "name", "organisation", "department"})
+
+
+def _within_limits(data: Any) -> Any:
+    """Refuse an over-long list or name in a model's input, each at its own field (any model, any field)."""
+    if not isinstance(data, dict):
+        return data
+    violations: list[Violation] = []
+    for key, value in data.items():
+        limit = _MAX_ITEMS_OF.get(key, MAX_LIST_ITEMS)
+        if isinstance(value, list) and len(value) > limit:
+            violations.append(((key,), f"has {len(value):,} items; at most {limit:,} fit in a tender document: "
+                               "group or shorten them"))
+        elif key in _NAME_FIELDS and isinstance(value, str) and len(value.strip()) > MAX_NAME_CHARS:
+            violations.append(((key,), f"is {len(value.strip()):,} characters long; a name or title may have at "
+                               f"most {MAX_NAME_CHARS} (titles head pages, tables and every page header): "
+                               "shorten it and put the rest in the description"))
+    _raise_violations(violations)
+    return data
 
 
 class Contact(_Model):

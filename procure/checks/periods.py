@@ -28,6 +28,15 @@ def day(value: date | datetime | None) -> date | None:
     return value
 
 
+def shift(start: date, days: int) -> date:
+    """``start`` moved by ``days`` calendar days, held at the calendar's ends instead of overflowing
+    (the loader keeps dates in a sensible range; this keeps a check from ever crashing on one)."""
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def days_between(start: date | datetime | None, end: date | datetime | None) -> int | None:
     """Calendar days from ``start`` to ``end`` (None when either is missing)."""
     first, last = day(start), day(end)
@@ -91,7 +100,7 @@ def submission_period_too_short(ctx: Context) -> Iterator[Hit]:
         "days": days, "procedure": ctx.legal.procedures[d.code].name.en, "required": required,
         "stages": " + ".join(f"{n} for {what}" for n, what in stages if n),
         "basis": ctx.legal.procedures[d.code].source or ctx.legal.procedures[d.code].legal_basis.en,
-        "earliest": (day(tender.published) + timedelta(days=required)).isoformat(),
+        "earliest": shift(day(tender.published), required).isoformat(),
     })
 
 
@@ -144,9 +153,9 @@ def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
         return
     days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "legal": legal, "answers_by": (deadline - timedelta(days=legal)).isoformat(),
+        "days": days, "legal": legal, "answers_by": shift(deadline, -legal).isoformat(),
         "basis": ctx.legal.additional_information_basis.en,
-        "latest": (deadline - timedelta(days=legal + ctx.policy.days_to_answer_questions)).isoformat(),
+        "latest": shift(deadline, -(legal + ctx.policy.days_to_answer_questions)).isoformat(),
     })
 
 
@@ -187,7 +196,7 @@ def questions_too_late(ctx: Context) -> Iterator[Hit]:
         return  # PRC502 speaks
     days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "minimum": minimum, "latest": (deadline - timedelta(days=minimum)).isoformat(),
+        "days": days, "minimum": minimum, "latest": shift(deadline, -minimum).isoformat(),
     })
 
 
@@ -222,7 +231,7 @@ def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
     minimum = ctx.policy.shortest_fair_consultation_days
     days = days_between(consultation.session.when, consultation.responses_due)
     if days is not None and days < minimum:
-        earliest = day(consultation.session.when) + timedelta(days=minimum)
+        earliest = shift(day(consultation.session.when), minimum)
         yield Hit(("consultation", "responses_due"), {
             "days": days, "minimum": minimum, "earliest": earliest.isoformat(),
         })
@@ -259,7 +268,7 @@ def consultation_too_close_to_tender(ctx: Context) -> Iterator[Hit]:
     minimum = ctx.policy.days_to_process_consultation
     days = days_between(consultation.responses_due, tender.published)
     if days is not None and days < minimum:
-        earliest = day(consultation.responses_due) + timedelta(days=minimum)
+        earliest = shift(day(consultation.responses_due), minimum)
         yield Hit(("tender", "published"), {"days": days, "minimum": minimum, "earliest": earliest.isoformat()})
 
 
@@ -273,7 +282,7 @@ def _standstill_hit(ctx: Context) -> Hit | None:
     standstill = ctx.decision.standstill_days
     decided = day(tender.award_decision)
     last = standstill_end(decided)  # extended to a working day (Algemene termijnenwet)
-    earliest = last + timedelta(days=1)
+    earliest = shift(last, 1)
     if day(tender.contract_start) >= earliest:
         return None
     return Hit(("tender", "contract_start"), {
