@@ -28,7 +28,7 @@ from tests.test_checks import ABOVE, BASE, variant
 SCHEMA = ROOT / "procure" / "data" / "findings.schema.json"
 HUMAN_LINE = re.compile(r"(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<code>PRC\d{3}) "
                         r"(?P<severity>error|warning|info): (?P<message>.+)")
-SUMMARY = re.compile(r"\d+ errors?, \d+ warnings?, \d+ info in \d+ files?")
+SUMMARY = re.compile(r"\d+ errors?, \d+ warnings?, \d+ info in \d+ files? checked")
 
 #: Several faults at once: a solution in the title, an unmeasurable target, a long iteration,
 #: a national procedure above the threshold (an error) and a start inside the standstill.
@@ -52,9 +52,17 @@ def write(tmp_path: Path, text: str, name: str = "problem.yaml") -> Path:
 
 
 def findings_of(result: Result) -> list[dict[str, Any]]:
+    """The findings of check's JSON report (the envelope is checked against its schema on the way)."""
     document = json.loads(result.stdout)
-    assert isinstance(document, list)
-    return document
+    validate_report(document)
+    return document["findings"]
+
+
+def validate_report(document: object) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "procure" / "data" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(document)
 
 
 def validate(document: object) -> None:
@@ -72,7 +80,7 @@ def test_human_output_is_one_line_per_finding_grouped_by_file(tmp_path: Path) ->
     result = run(str(faulty), str(warning))
     assert result.exit_code == 1
     *blocks, summary = result.stdout.rstrip("\n").split("\n\n")
-    assert SUMMARY.fullmatch(summary) and summary.endswith("in 2 files")
+    assert SUMMARY.fullmatch(summary) and summary.endswith("in 2 files checked")
     assert len(blocks) == 2
     for block, path in zip(blocks, (faulty, warning)):
         for text in block.splitlines():
@@ -89,7 +97,7 @@ def test_a_finding_names_its_place_and_field(tmp_path: Path) -> None:
     line = next(t for t in result.stdout.splitlines() if " PRC301 " in t)
     number = FAULTY.splitlines().index("  iteration_weeks: 10") + 1
     assert line.startswith(f"{path}:{number}:{len('  iteration_weeks: ') + 1}: PRC301 warning: "
-                           "iteration_budget.iteration_weeks is 10 weeks")
+                           "iteration_budget.iteration_weeks: is 10 weeks")
 
 
 def test_no_colour_codes_when_output_is_not_a_terminal(tmp_path: Path) -> None:
@@ -263,7 +271,7 @@ def test_words_file_extends_the_solution_words(tmp_path: Path) -> None:
     assert " PRC101 " not in run(str(problem)).stdout
     result = run("--words", str(words), str(problem))
     line = next(t for t in result.stdout.splitlines() if " PRC101 " in t)
-    assert "problem.statement names a solution ('Suites')" in line
+    assert "problem.statement: names a solution ('Suites')" in line
 
 
 def test_a_bad_words_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
