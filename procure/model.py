@@ -39,6 +39,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    StrictBool,
     Field,
     ValidationInfo,
     field_validator,
@@ -357,6 +358,7 @@ OptionIterations = _whole(0, MAX_ITERATIONS, f"must be 0 to {MAX_ITERATIONS}, no
 Pages = _whole(1, None, "must be at least 1 page, not {value}")
 CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
+Candidates = _whole(1, 100, "must be 1 to 100 candidates, not {value}")
 SchemaVersion = _whole(1, 1, "this version of procure reads schema_version 1, not {value}; write 1")
 When = Annotated[datetime | date, BeforeValidator(_to_when)]
 
@@ -403,6 +405,13 @@ class ProblemBlock(_Model):
     evidence: TextList = []
     constraints: TextList = []
     out_of_scope: TextList = []
+    #: Extension (optional): what the buyer has already done about the problem (research, pilots,
+    #: earlier contracts) and what it showed. The tender states prior work only from this field.
+    prior_work: OptionalText = Field(
+        default=None,
+        description="What the buyer has already done about the problem (research, pilots, earlier "
+                    "contracts) and what that showed; the tender says nothing about prior work without it.",
+    )
 
 
 class Outcome(_Model):
@@ -460,6 +469,25 @@ class Session(_Model):
 
     when: When
     where: OptionalText = None
+    #: Extension (optional): the last moment to register for the meeting.
+    registration_due: When | None = Field(
+        default=None,
+        description="The last date (and time) to register for the meeting; before the meeting itself.",
+    )
+
+    @field_validator("registration_due")
+    @classmethod
+    def _registration_before_meeting(cls, due: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
+        """Registering after the meeting has begun is no registration: the deadline comes first."""
+        when = info.data.get("when")
+        if due is not None and when is not None and is_before(when, due):
+            raise _fail(
+                "date_order",
+                "must not be after consultation.session.when ({previous}): people register before the "
+                "meeting; move this date earlier",
+                previous=show(when),
+            )
+        return due
 
 
 class Consultation(_Model):
@@ -467,6 +495,23 @@ class Consultation(_Model):
     session: Session | None = None
     responses_due: When | None = None
     max_pages: Pages | None = None
+    #: Extensions (optional): what the consultation yielded and what the buyer changed because of it.
+    #: The tender states the consultation's effect only from these fields, never by default.
+    outcome: OptionalText = Field(
+        default=None,
+        description="What the consultation yielded, in a few sentences (the tender's market consultation "
+                    "section quotes it; a placeholder where absent).",
+    )
+    changes: TextList = Field(
+        default=[],
+        description="What the buyer changed in the tender because of the consultation, one item each.",
+    )
+    disclose_budget: StrictBool = Field(
+        default=False,
+        description="true: the consultation invitation states the price per iteration and the maximum "
+                    "value. By default it does not, so that a question on a realistic price is not "
+                    "answered with the buyer's own figure (anchoring).",
+    )
 
     @field_validator("responses_due")
     @classmethod
@@ -514,10 +559,55 @@ class Tender(_Model):
     submission_deadline: When | None = None
     award_decision: When | None = None
     contract_start: When | None = None
+    #: Extensions (optional) for the tender's procedure chapters; placeholders where absent.
+    platform: OptionalText = Field(
+        default=None,
+        description="The electronic system through which questions and tenders are submitted, e.g. "
+                    "TenderNed or the buyer's own platform; never assumed (a placeholder where absent).",
+    )
+    min_candidates: Candidates | None = Field(
+        default=None,
+        description="Two-stage procedures: the least number of suitable candidates invited to tender.",
+    )
+    max_candidates: Candidates | None = Field(
+        default=None,
+        description="Two-stage procedures: the most candidates invited to tender; above it the "
+                    "selection_criteria decide.",
+    )
+    selection_criteria: TextList = Field(
+        default=[],
+        description="Two-stage procedures: the objective criteria that choose among more suitable "
+                    "candidates than max_candidates, one item each.",
+    )
+    minimum_requirements: TextList = Field(
+        default=[],
+        description="Competitive procedure with negotiation and innovation partnership: the minimum "
+                    "requirements every tender meets, which are not negotiated, one item each.",
+    )
+    innovation_need: OptionalText = Field(
+        default=None,
+        description="Innovation partnership: the need for an innovative service that products already "
+                    "on the market cannot meet.",
+    )
+    phase_end_conditions: TextList = Field(
+        default=[],
+        description="Innovation partnership: the conditions on which the buyer may end the partnership "
+                    "after a phase, one item each.",
+    )
     evaluation: Evaluation | None = None
     #: Extension: the general purchasing terms that govern the contract, when the buyer's
     #: kind does not settle it (a water board or province may use its own rather than GIBIT).
     general_terms: OptionalText = None
+
+    @field_validator("max_candidates")
+    @classmethod
+    def _max_not_below_min(cls, most: int | None, info: ValidationInfo) -> int | None:
+        """A maximum below the minimum could never be met."""
+        least = info.data.get("min_candidates")
+        if most is not None and least is not None and most < least:
+            raise _fail("out_of_range", "must be at least tender.min_candidates ({least}), not {value}; "
+                        "raise the maximum or lower the minimum", least=least, value=most)
+        return most
 
     @field_validator(*TENDER_DATE_FIELDS[1:])
     @classmethod

@@ -67,7 +67,7 @@ consultation:
 tender:
   published: 2027-02-15
   questions_due: 2027-02-26
-  submission_deadline: 2027-03-19
+  submission_deadline: 2027-03-19T12:00
   award_decision: 2027-04-09
   contract_start: 2027-05-01
   evaluation:
@@ -206,6 +206,8 @@ CASES = [
                 "tender.contract_start": "2027-04-30"}, True),
     ("PRC506", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000,
                 "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
+    ("PRC520", {"tender.submission_deadline": "2027-03-19"}, True),
+    ("PRC520", {"tender.submission_deadline": "2027-03-19T12:00"}, False),
     # PRC6xx: award
     ("PRC601", {"tender.evaluation.price_weight": 60, "tender.evaluation.criteria.0.weight": 20,
                 "tender.evaluation.criteria.1.weight": 20}, True),

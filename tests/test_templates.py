@@ -14,7 +14,7 @@ import pytest
 
 from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
 from procure.loader import load_problem
-from procure.markdown import parse, placeholders, unknown_node_types
+from procure.markdown import parse, placeholders, proposals, unknown_node_types
 from procure.model import Problem
 from procure.templating import format_date, load_strings, render_markdown
 
@@ -47,6 +47,7 @@ FULL: dict[str, Any] = {
         "evidence": ["Klanttevredenheid 5,4 (2026)"],
         "constraints": ["Besluiten neemt altijd een consulent."],
         "out_of_scope": ["De hoogte van de uitkering."],
+        "prior_work": "Gesprekken met 14 inwoners in 2026.\n",
     },
     "outcomes": [
         {"title": "Besluit binnen twee weken", "indicator": "mediane doorlooptijd", "baseline": "8 weken (2026)",
@@ -58,13 +59,16 @@ FULL: dict[str, Any] = {
                          "option_iterations": 6, "ceiling": 450000, "payment": "fixed_per_iteration"},
     "consultation": {
         "questions": ["Welke aanpak kiest u in de eerste iteratie?", "Welk bedrag per iteratie is realistisch?"],
-        "session": {"when": "2027-01-15T14:00", "where": "Online"},
-        "responses_due": "2027-01-29",
+        "session": {"when": "2027-01-15T14:00", "where": "Online", "registration_due": "2027-01-13T12:00"},
+        "responses_due": "2027-01-29T17:00",
         "max_pages": 5,
+        "outcome": "Acht ondernemers reageerden.\n",
+        "changes": ["De iteraties duren zes weken."],
     },
     "tender": {
         "procedure": "auto", "published": "2027-02-10", "questions_due": "2027-02-20",
         "submission_deadline": "2027-03-20T12:00", "award_decision": "2027-04-10", "contract_start": "2027-05-01",
+        "platform": "TenderNed",
         "evaluation": {"price_weight": 20, "criteria": [
             {"name": "Aanpak van de eerste iteratie", "weight": 50, "description": "Hoe de inschrijver begint."},
             {"name": "Samenwerking met gebruikers", "weight": 30, "description": "Hoe gebruikers meedoen."},
@@ -80,14 +84,14 @@ H1 = {
         "Beoogde uitkomsten", "Scope en randvoorwaarden", "Werken in iteraties", "Budget en betaling",
         "Looptijd", "Kwaliteit en levering", "Intellectueel eigendom, licenties, gegevens en exit",
         "Toepasselijke voorwaarden", "Procedure en planning", "Inschrijving", "Selectie en gunning",
-        "Marktconsultatie", "Bijlagen",
+        "Begrippenlijst", "Bijlagen",
     ],
     ("en", "tender"): [
         "Introduction", "The problem", "Users and their needs", "Work so far and current phase",
-        "Intended outcomes", "Scope and boundary conditions", "Working in iterations",
+        "Intended outcomes", "Scope and constraints", "Working in iterations",
         "Budget and payment", "Duration", "Quality and delivery", "Intellectual property, licences, data and exit",
         "Applicable terms", "Procedure and timetable", "Submission", "Selection and award",
-        "Market consultation", "Annexes",
+        "Glossary", "Annexes",
     ],
     ("nl", "consultation"): [
         "Doel van deze marktconsultatie", "Het probleem en de beoogde uitkomsten", "Voorlopige opzet van de opdracht",
@@ -104,13 +108,13 @@ H1 = {
 
 #: Subsections DOMAIN.md asks for by name (why now, iteration model, timetable, standstill, criteria, ...).
 H2 = {
-    ("nl", "tender"): {"In het kort", "Waarom nu", "Huidige situatie", "Productvisie", "Randvoorwaarden", "Verloop van een iteratie",
+    ("nl", "tender"): {"In het kort", "Waarom nu", "Huidige situatie", "Marktconsultatie", "Productvisie", "Randvoorwaarden", "Verloop van een iteratie",
                        "Acceptatie", "Stoppen zonder vergoeding", "Opschalen met opties", "Betaling",
                        "Intellectueel eigendom en licenties", "Gegevens", "Exit", "Waarom deze procedure", "Planning",
                        "Vragen en nota van inlichtingen", "Gunningsbeslissing en opschortende termijn",
                        "Communicatie", "Vertrouwelijkheid", "Uitsluitingsgronden", "Geschiktheid",
                        "Gunningscriteria", "Beoordeling van de kwaliteit", "Beoordeling van de prijs"},
-    ("en", "tender"): {"In brief", "Why now", "Current situation", "Product vision", "Boundary conditions",
+    ("en", "tender"): {"In brief", "Why now", "Current situation", "Market consultation", "Product vision", "Constraints",
                        "The course of an iteration", "Acceptance", "Stopping without compensation",
                        "Scaling up through options", "Payment", "Intellectual property and licences", "Data", "Exit",
                        "Why this procedure", "Timetable", "Questions and clarification notices",
@@ -245,6 +249,7 @@ ATTACK = "# kop\n1. lijst | cel *nadruk* _x_ <b>vet</b> &amp; {{ p.title }} [[in
 PLAIN = "kop\nlijst\n\ntweede alinea"
 #: Fields whose value is a closed vocabulary or a checked format, so they cannot hold free text.
 NOT_FREE_TEXT = {"language", "reference", "email", "kind", "value_area", "currency", "payment", "procedure", "when",
+                 "registration_due", "platform",
                  "responses_due", "published", "questions_due", "submission_deadline", "award_decision",
                  "contract_start"}
 
@@ -361,6 +366,9 @@ def test_missing_evaluation_uses_the_documented_default(language: str) -> None:
     tender = {k: v for k, v in FULL["tender"].items() if k != "evaluation"}
     markdown = render(problem(FULL, language, tender=tender), "tender")
     assert placeholders(parse(markdown)) == []
+    (mark,) = proposals(parse(markdown))  # a choice procure made for the buyer, to be confirmed
+    assert "tender.evaluation" in mark
+    assert proposals(parse(render(problem(FULL, language), "tender"))) == []
     default = load_strings(language)["default_evaluation"]
     text = plain(markdown)
     assert f"{default['price_weight']}%" in text
@@ -422,7 +430,9 @@ def test_consultation_states_basis_limits_and_session(language: str) -> None:
 def test_session_without_a_place_asks_for_one(language: str) -> None:
     consultation = FULL["consultation"] | {"session": {"when": "2027-01-15T14:00"}}
     gaps = placeholders(parse(render(problem(FULL, language, consultation=consultation), "consultation")))
-    assert len(gaps) == 1 and "consultation.session.where" in gaps[0]
+    assert len([gap for gap in gaps if "consultation.session.where" in gap]) == 1
+    assert gaps and all("consultation.session.where" in gap or "consultation.session.registration_due" in gap
+                        for gap in gaps)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -486,17 +496,28 @@ def test_buyer_is_named_once_then_called_the_contracting_authority(language: str
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_summary_table_leaves_out_dates_not_yet_known(language: str) -> None:
+def test_summary_table_shows_dates_not_yet_known_as_placeholders(language: str) -> None:
+    """A row is never silently left out: a missing date stays in the table as a placeholder."""
     tender = {k: v for k, v in FULL["tender"].items() if k not in ("submission_deadline", "contract_start")}
     markdown = render(problem(FULL, language, tender=tender), "tender")
-    rows = [[texts(cell) for cell in tr.children] for tr in parse(markdown).walk() if tr.type == "tr"]
-    summary = {"nl": "Prijs per iteratie", "en": "Price per iteration"}[language]
-    assert any(row[0] == summary for row in rows)
+    rows = {texts(tr.children[0]): texts(tr.children[1]) for tr in parse(markdown).walk() if tr.type == "tr"}
     start = {"nl": "Beoogde start", "en": "Intended start"}[language]
-    assert not any(row[0] == start for row in rows)
-    full_rows = [[texts(c) for c in tr.children] for tr in parse(render(problem(FULL, language), "tender")).walk()
-                 if tr.type == "tr"]
-    assert any(row[0] == start for row in full_rows)
+    deadline = {"nl": "Uiterste datum en tijdstip van inschrijving", "en": "Deadline for tenders (date and time)"}[language]
+    assert "tender.contract_start" in rows[start]
+    assert "tender.submission_deadline" in rows[deadline]
+    full = {texts(tr.children[0]): texts(tr.children[1])
+            for tr in parse(render(problem(FULL, language), "tender")).walk() if tr.type == "tr"}
+    assert full[deadline] == {"nl": "20 maart 2027, 12:00", "en": "20 March 2027, 12:00"}[language]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_deadline_without_a_time_shows_a_placeholder_for_the_time(language: str) -> None:
+    tender = FULL["tender"] | {"submission_deadline": "2027-03-20"}
+    markdown = render(problem(FULL, language, tender=tender), "tender")
+    gaps = placeholders(parse(markdown))
+    assert gaps and all("tender.submission_deadline" in gap for gap in gaps)
+    day = {"nl": "20 maart 2027", "en": "20 March 2027"}[language]
+    assert f"{day}, {gaps[0]}" in plain(markdown)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -512,7 +533,7 @@ def test_scaling_up_through_options_is_promised_only_when_there_are_options(lang
 def test_consultation_lists_constraints_and_exclusions_separately(language: str) -> None:
     markdown = render(problem(FULL, language), "consultation")
     titles = set(headings(markdown, 2))
-    assert {"nl": {"Randvoorwaarden", "Buiten de opdracht"}, "en": {"Boundary conditions", "Out of scope"}}[language] <= titles
+    assert {"nl": {"Randvoorwaarden", "Buiten de opdracht"}, "en": {"Constraints", "Out of scope"}}[language] <= titles
     only = FULL["problem"] | {"out_of_scope": []}
     titles = set(headings(render(problem(FULL, language, problem=only), "consultation"), 2))
     assert {"nl": "Buiten de opdracht", "en": "Out of scope"}[language] not in titles
