@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +21,184 @@ if TYPE_CHECKING:
     from procure.docx_render import DocMeta
     from procure.loader import Loaded
 
-KINDS = ("consultation", "tender")
+#: The declarations of the documents of the pack: ``templates/kinds.yaml`` (and an override folder's).
+KINDS_FILE = "kinds.yaml"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One declared document of the pack (an entry of ``kinds.yaml``).
+
+    ``template`` is the template name (``<lang>/<template>.md``), ``file`` the end of the
+    output name (``<reference>-<file>.docx``), ``order`` its place in the pack. The title is
+    ``title[lang]`` when the declaration gives one, else ``documents.<name>`` of strings.yaml.
+    ``procedures`` lists the procedure codes the document belongs to (empty: every procedure),
+    ``except_procedures`` those it does not. ``cover_date`` names the field whose date the title
+    page shows (``tender.published``) and ``cover_label`` its label in ``cover`` of strings.yaml.
+    """
+
+    name: str
+    template: str
+    file: str
+    order: int
+    title: tuple[tuple[str, str], ...] = ()
+    procedures: tuple[str, ...] = ()
+    except_procedures: tuple[str, ...] = ()
+    cover_date: str | None = None
+    cover_label: str | None = None
+
+    def applies_to(self, procedure: str) -> bool:
+        """Whether the document belongs to the pack of a procurement that follows ``procedure``."""
+        if self.procedures and procedure not in self.procedures:
+            return False
+        return procedure not in self.except_procedures
+
+    def title_in(self, language: str, strings: dict[str, Any]) -> str:
+        """The document's title in a language."""
+        titles = dict(self.title)
+        if language in titles:
+            return titles[language]
+        title = strings.get("documents", {}).get(self.name)
+        if not isinstance(title, str):
+            raise ProcureError(f"the document kind {self.name!r} has no title in {language!r}: give it "
+                               f"'title: {{{language}: ...}}' in {KINDS_FILE} or 'documents.{self.name}' "
+                               "in strings.yaml", Location(file=KINDS_FILE, field=f"kinds.{self.name}.title"))
+        return title
+
+
+def declared_kinds(templates_dir: Path | None = None) -> dict[str, Kind]:
+    """Every declared document kind, in pack order: the built-in ``kinds.yaml`` and, when an
+    override folder has one, its kinds added (or, under a built-in name, replacing that one)."""
+    from procure.templating import builtin_templates_dir
+
+    folders = [builtin_templates_dir()]
+    if templates_dir is not None and Path(templates_dir).resolve() != folders[0]:
+        folders.append(Path(templates_dir).resolve())
+    return _declared_kinds(tuple(folders))
+
+
+@lru_cache(maxsize=None)
+def _declared_kinds(folders: tuple[Path, ...]) -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {}
+    for number, folder in enumerate(folders):
+        path = folder / KINDS_FILE
+        if number == 0 or path.is_file():
+            kinds.update(_read_kinds(path))
+    return dict(sorted(kinds.items(), key=lambda item: (item[1].order, item[0])))
+
+
+_KIND_KEYS = {"template", "file", "order", "title", "procedures", "except_procedures", "cover_date",
+              "cover_label"}
+
+
+def _read_kinds(path: Path) -> dict[str, Kind]:
+    """The kinds one ``kinds.yaml`` declares; every mistake is located at its file and entry."""
+    import yaml
+
+    from procure.errors import TemplateError, yaml_problem
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as err:
+        line, column, detail = yaml_problem(err)
+        raise TemplateError(f"cannot read document kinds: {detail}", Location(str(path), line, column)) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
+        raise TemplateError(f"cannot read document kinds: {err}", Location(file=str(path))) from None
+    entries = raw.get("kinds") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise TemplateError("must hold 'kinds:', a mapping of document names to their declarations",
+                            Location(file=str(path)))
+    return {str(name): _kind(str(name), entry, path) for name, entry in entries.items()}
+
+
+def _kind(name: str, entry: Any, path: Path) -> Kind:
+    from procure.errors import TemplateError
+    from procure.legal import legal_data
+
+    def fail(field: str, what: str) -> TemplateError:
+        return TemplateError(what, Location(file=str(path), field=f"kinds.{name}{field}"))
+
+    safe = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+    if not name or not set(name) <= safe:
+        raise fail("", "a document name may hold only lower-case letters, digits, '_' and '-'")
+    if not isinstance(entry, dict):
+        raise fail("", "must be a mapping with at least 'template', 'file' and 'order'")
+    unknown = sorted(set(map(str, entry)) - _KIND_KEYS)
+    if unknown:
+        raise fail(f".{unknown[0]}", f"unknown key; a document kind may have {', '.join(sorted(_KIND_KEYS))}")
+    for key in ("template", "file"):
+        value = entry.get(key)
+        if not isinstance(value, str) or not value or not set(value) <= safe:
+            raise fail(f".{key}", "must be a name of lower-case letters, digits, '_' and '-'")
+    order = entry.get("order")
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise fail(".order", "must be a whole number: the document's place in the pack")
+    title = entry.get("title") or {}
+    if not isinstance(title, dict) or not all(isinstance(v, str) and v for v in title.values()):
+        raise fail(".title", "must map a language to the document's title, e.g. {nl: ..., en: ...}")
+    lists = {}
+    for key in ("procedures", "except_procedures"):
+        value = entry.get(key, [])
+        if value == "all":
+            value = []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f".{key}", "must be a list of procedure codes (as in tender.procedure) or 'all'")
+        known = legal_data().procedures
+        for code in value:
+            if code not in known:
+                raise fail(f".{key}", f"{code!r} is not a procedure; use one of {', '.join(known)}")
+        lists[key] = tuple(value)
+    cover_date, cover_label = entry.get("cover_date"), entry.get("cover_label")
+    if (cover_date is None) != (cover_label is None) or not all(
+            v is None or isinstance(v, str) for v in (cover_date, cover_label)):
+        raise fail(".cover_date", "give both 'cover_date' (a field, e.g. tender.published) and "
+                   "'cover_label' (a key of cover in strings.yaml), or neither")
+    return Kind(name=name, template=entry["template"], file=entry["file"], order=order,
+                title=tuple(sorted((str(k), v) for k, v in title.items())), cover_date=cover_date,
+                cover_label=cover_label, procedures=lists["procedures"],
+                except_procedures=lists["except_procedures"])
+
+
+def kind_of(name: str, templates_dir: Path | None = None) -> Kind:
+    """One declared kind by name; an unknown name is a usage error listing the declared ones."""
+    kinds = declared_kinds(templates_dir)
+    if name not in kinds:
+        raise ProcureError(f"no document kind {name!r}; the declared kinds are {', '.join(kinds)}")
+    return kinds[name]
+
+
+def pack_kinds(loaded: Loaded, templates_dir: Path | None = None) -> tuple[str, ...]:
+    """The documents of one problem's pack, in pack order: every declared kind that applies to
+    the procedure the problem follows."""
+    procedure = decided_code(loaded)
+    return tuple(name for name, k in declared_kinds(templates_dir).items() if k.applies_to(procedure))
+
+
+def decided_code(loaded: Loaded) -> str:
+    """The code of the procedure the problem follows (chosen, or decided by value)."""
+    from procure.legal import decide_procedure
+
+    return decide_procedure(loaded.problem).code
+
+
+def __getattr__(name: str) -> Any:
+    """``KINDS``: the names of the built-in document kinds, in pack order (read from kinds.yaml
+    when first asked for, so importing this module stays cheap)."""
+    if name == "KINDS":
+        return tuple(declared_kinds())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """What to build and where: the same for every file of a batch."""
+    """What to build and where: the same for every file of a batch.
+
+    ``kinds`` None builds each problem's whole pack (:func:`pack_kinds`); a tuple builds
+    those documents only.
+    """
 
     out_dir: Path = Path(".")
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] | None = None
     templates_dir: Path | None = None
     reference_doc: Path | None = None
     strict: bool = False
@@ -106,7 +276,8 @@ def render_markdown(loaded: Loaded, kind: str, templates_dir: Path | None = None
     from procure.templating import render_markdown as render_template
 
     strings = load_strings(loaded.problem.language, templates_dir)
-    return render_template(kind, template_context(loaded, kind, strings), templates_dir)
+    declared = kind_of(kind, templates_dir)
+    return render_template(declared.template, template_context(loaded, kind, strings), templates_dir)
 
 
 def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> DocMeta:
@@ -117,7 +288,7 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
 
     problem = loaded.problem
     strings = load_strings(problem.language, templates_dir)
-    doc_title = strings["documents"][kind]
+    doc_title = kind_of(kind, templates_dir).title_in(problem.language, strings)
     return DocMeta(
         title=problem.title,
         subtitle=doc_title,
@@ -126,7 +297,7 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
         creator=problem.buyer.organisation,
         subject=f"{doc_title}: {problem.title}",
         keywords=problem.reference,
-        cover_rows=cover_rows(loaded, kind, strings),
+        cover_rows=cover_rows(loaded, kind, strings, templates_dir),
         toc_title=strings["toc_title"],
         page_word=strings["page"],
         of_word=strings["of"],
@@ -134,8 +305,10 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
     )
 
 
-def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Label/value pairs on the title page; a missing date shows as the placeholder text."""
+def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
+               templates_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """Label/value pairs on the title page; the kind's cover date, when it declares one, shows
+    as the placeholder text while missing."""
     from procure.docx_render import Gap
     from procure.templating import format_date, placeholder_text
 
@@ -147,12 +320,16 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any]) -> tuple[tupl
     contact = problem.buyer.contact
     rows = [(labels["reference"], problem.reference), (labels["buyer"], buyer),
             (labels["contact"], f"{contact.name}, {contact.email}")]
-    if kind == "tender":
-        label, field = labels["published"], "tender.published"
-        day = problem.tender.published if problem.tender else None
-    else:
-        label, field = labels["responses_due"], "consultation.responses_due"
-        day = problem.consultation.responses_due if problem.consultation else None
+    declared = kind_of(kind, templates_dir)
+    if declared.cover_date is None or declared.cover_label is None:
+        return tuple(rows)
+    field, label = declared.cover_date, labels.get(declared.cover_label)
+    if not isinstance(label, str):
+        raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
+                           Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))
+    day: Any = problem
+    for part in field.split("."):
+        day = getattr(day, part, None)
     gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
     rows.append((label, format_date(day, problem.language) if day else gap))
     return tuple(rows)
@@ -180,6 +357,11 @@ def output_path(out_dir: Path, reference: str, kind: str) -> Path:
     return out_dir / f"{safe}-{kind}.docx"
 
 
+def kind_path(out_dir: Path, reference: str, name: str, templates_dir: Path | None = None) -> Path:
+    """Where the document of a declared kind is written (its declared ``file`` name)."""
+    return output_path(out_dir, reference, kind_of(name, templates_dir).file)
+
+
 def build_pack(source: Path, options: BuildOptions) -> PackResult:
     """Load, render and write one problem file; every user error becomes an issue in the result."""
     from procure.loader import load_problem
@@ -189,13 +371,21 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
     try:
         loaded = load_problem(source)
         result.issues.extend(loaded.warnings)
-        rendered = [build_document(loaded, kind, options) for kind in options.kinds]
+        kinds = options.kinds if options.kinds is not None else pack_kinds(loaded, options.templates_dir)
+        outside = [name for name in kinds if name not in pack_kinds(loaded, options.templates_dir)]
+        if outside:
+            raise ProcureError(f"the {outside[0]} document is not part of the pack of a procurement that "
+                               f"follows the procedure {decided_code(loaded)!r} (kinds.yaml says which "
+                               "procedures it belongs to); nothing was written for this file",
+                               loaded.source.location(("tender", "procedure")))
+        rendered = [build_document(loaded, name, options) for name in kinds]
         if options.strict:
             result.issues.extend(_placeholder_errors(source, rendered))
             if not result.ok:
                 return result
         options.out_dir.mkdir(parents=True, exist_ok=True)
-        paths = [output_path(options.out_dir, loaded.problem.reference, doc.kind) for doc in rendered]
+        paths = [kind_path(options.out_dir, loaded.problem.reference, doc.kind, options.templates_dir)
+                 for doc in rendered]
         write_all_atomic([(path, doc.data) for path, doc in zip(paths, rendered)])
         result.documents.extend(WrittenDocument(d.kind, p, d.placeholders) for p, d in zip(paths, rendered))
     except ProcureError as err:
@@ -245,8 +435,13 @@ def _shared_outputs(sources: list[Path], options: BuildOptions) -> dict[int, Pac
         except ProcureError:
             continue
         reference = loaded.problem.reference
-        for kind in options.kinds:
-            key = os.path.normcase(str(output_path(options.out_dir, reference, kind).absolute())).casefold()
+        try:
+            kinds = options.kinds if options.kinds is not None else pack_kinds(loaded, options.templates_dir)
+            paths = [kind_path(options.out_dir, reference, name, options.templates_dir) for name in kinds]
+        except ProcureError:
+            continue
+        for path in paths:
+            key = os.path.normcase(str(path.absolute())).casefold()
             if key in first:
                 refused[index] = PackResult(source, issues=[Issue(
                     loaded.source.location(("reference",)),

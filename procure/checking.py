@@ -100,8 +100,10 @@ def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir:
     return out
 
 
-# How placeholder findings name the documents of the pack (procure.build.KINDS).
-_DOCUMENT_NAMES = {"consultation": "the consultation invitation", "tender": "the tender document"}
+# How placeholder findings name the documents of the pack (any other kind: "the <kind> document").
+_DOCUMENT_NAMES = {"consultation": "the consultation invitation", "tender": "the tender document",
+                   "agreement": "the draft agreement", "price_form": "the tender and price form",
+                   "consultation_report": "the consultation report"}
 
 
 def _placeholders_by_document(loaded: Loaded, file: str,
@@ -109,13 +111,17 @@ def _placeholders_by_document(loaded: Loaded, file: str,
                               ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[Finding]]:
     """Each distinct placeholder, and each distinct proposal, with the documents that show it (in pack
     order), and any rendering errors."""
-    from procure.build import KINDS, render_markdown
+    from procure.build import pack_kinds, render_markdown
     from procure.markdown import parse, placeholders, proposals
 
     shown: dict[str, list[str]] = {}
     proposed: dict[str, list[str]] = {}
     errors: list[Finding] = []
-    for kind in KINDS:
+    try:
+        kinds = pack_kinds(loaded, templates_dir)
+    except ProcureError as err:
+        return shown, proposed, [_finding(i, INVALID, file) for i in err.issues]
+    for kind in kinds:
         try:
             tree = parse(render_markdown(loaded, kind, templates_dir))
         except ProcureError as err:

@@ -20,7 +20,8 @@ from procure.errors import Issue, ProcureError
 if TYPE_CHECKING:
     from procure.build import PackResult
 
-DOC_CHOICES = ("consultation", "tender", "all")
+#: ``--doc`` offers every declared document kind (procure.build.declared_kinds) and "all", the whole pack.
+DOC_ALL = "all"
 EXIT_INVALID = 1
 
 
@@ -54,8 +55,9 @@ def cli() -> None:
 @click.argument("problems", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True, help="Folder for the .docx files (created if missing).")
-@click.option("--doc", "doc", type=click.Choice(DOC_CHOICES), default="all", show_default=True,
-              help="Which document to render.")
+@click.option("--doc", "doc", default=DOC_ALL, show_default=True, metavar="KIND",
+              help="Which document to render: a declared kind (consultation, tender, agreement, price_form, "
+                   "consultation_report, or one a --templates folder declares) or all, the whole pack.")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder of templates searched before the built-in ones (override one partial or all).")
 @click.option("--reference-doc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -76,7 +78,7 @@ def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: P
     """
     from procure.build import BuildOptions, render_batch
 
-    options = BuildOptions(out_dir=out_dir, kinds=_kinds(doc), templates_dir=templates_dir,
+    options = BuildOptions(out_dir=out_dir, kinds=_kinds(doc, templates_dir), templates_dir=templates_dir,
                            reference_doc=reference_doc, strict=strict)
     results = render_batch(list(problems), options, jobs=jobs)
     if fmt == "json":
@@ -87,8 +89,21 @@ def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: P
     sys.exit(EXIT_INVALID if any(not r.ok for r in results) else 0)
 
 
-def _kinds(doc: str) -> tuple[str, ...]:
-    return ("consultation", "tender") if doc == "all" else (doc,)
+def _kinds(doc: str, templates_dir: Path | None) -> tuple[str, ...] | None:
+    """None for the whole pack of each file; else the one declared kind asked for (a usage error,
+    naming the declared kinds, for any other)."""
+    from procure.build import declared_kinds
+
+    if doc == DOC_ALL:
+        return None
+    try:
+        kinds = declared_kinds(templates_dir)
+    except ProcureError as err:
+        _fail(err)
+    if doc not in kinds:
+        raise click.BadParameter(f"{doc!r} is not a document kind; choose from {', '.join([*kinds, DOC_ALL])}",
+                                 param_hint="'--doc'")
+    return (doc,)
 
 
 def _print_render_result(result: PackResult) -> None:

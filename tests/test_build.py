@@ -14,7 +14,9 @@ from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from procure.build import BuildOptions, build_document, build_pack, output_path, render_batch
+from procure.build import (KINDS, BuildOptions, build_document, build_pack, declared_kinds, output_path,
+                           pack_kinds, render_batch)
+from procure.errors import ProcureError
 from procure.docx_render import DocMeta, render_document
 from procure.loader import load_problem, load_problem_text
 from procure.markdown import parse
@@ -80,7 +82,7 @@ def test_a_yaml_value_reaches_the_document_literally() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_examples_render_without_placeholders(example: Path) -> None:
     loaded = load_problem(example)
-    for kind in BuildOptions().kinds:
+    for kind in pack_kinds(loaded):
         assert build_document(loaded, kind, BuildOptions()).placeholders == ()
 
 
@@ -164,3 +166,67 @@ def test_a_pack_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     result = build_pack(source, BuildOptions(out_dir=out))
     assert not result.ok and "T-1-tender.docx" in str(result.issues[0])
     assert sorted(p.name for p in out.iterdir()) == ["T-1-tender.docx"]  # no consultation, no temporary files
+
+
+# --------------------------------------------------------------------------- document kinds as data
+
+
+def test_kinds_are_declared_in_pack_order() -> None:
+    kinds = declared_kinds()
+    assert tuple(kinds) == KINDS
+    assert [k.order for k in kinds.values()] == sorted(k.order for k in kinds.values())
+    assert {"consultation", "tender"} <= set(KINDS)
+
+
+def test_render_writes_the_whole_pack_by_default(tmp_path: Path) -> None:
+    loaded = load_problem(EXAMPLES[0])
+    result = build_pack(EXAMPLES[0], BuildOptions(out_dir=tmp_path))
+    assert result.ok
+    assert [d.kind for d in result.documents] == list(pack_kinds(loaded))
+    assert len(result.documents) == len(KINDS)
+
+
+def _own_kind(folder: Path, procedures: str = "all") -> None:
+    (folder / "en").mkdir(parents=True)
+    (folder / "kinds.yaml").write_text(
+        "kinds:\n  memo:\n    template: memo\n    file: memo\n    order: 99\n"
+        f"    procedures: {procedures}\n    title: {{en: Internal memo, nl: Interne notitie}}\n", encoding="utf-8")
+    (folder / "en" / "memo.md").write_text("# Memo\n\nAbout {{ p.title }}.\n", encoding="utf-8")
+
+
+def test_a_templates_folder_adds_a_kind_of_its_own(tmp_path: Path) -> None:
+    source = tmp_path / "p.yaml"
+    source.write_text(MINIMAL, encoding="utf-8")
+    _own_kind(tmp_path / "tpl")
+    result = build_pack(source, BuildOptions(out_dir=tmp_path / "out", templates_dir=tmp_path / "tpl"))
+    assert result.ok, result.issues
+    assert [d.kind for d in result.documents][-1] == "memo"
+    memo = Document(BytesIO(result.documents[-1].path.read_bytes()))
+    assert "Internal memo" in [p.text for p in memo.paragraphs]
+    assert result.documents[-1].path.name.endswith("-memo.docx")
+
+
+def test_a_kind_outside_the_procedure_is_left_out_of_the_pack_and_refused_alone(tmp_path: Path) -> None:
+    source = tmp_path / "p.yaml"
+    source.write_text(MINIMAL, encoding="utf-8")
+    _own_kind(tmp_path / "tpl", procedures="[innovation_partnership]")
+    options = BuildOptions(out_dir=tmp_path / "out", templates_dir=tmp_path / "tpl")
+    assert "memo" not in [d.kind for d in build_pack(source, options).documents]
+    alone = build_pack(source, BuildOptions(out_dir=tmp_path / "o2", templates_dir=tmp_path / "tpl",
+                                            kinds=("memo",)))
+    assert not alone.ok and not alone.documents
+    assert "memo document is not part of the pack" in str(alone.issues[0])
+
+
+@pytest.mark.parametrize(("entry", "field"), [
+    ("    template: memo\n    file: memo\n", "kinds.memo.order"),
+    ("    template: Memo!\n    file: memo\n    order: 1\n", "kinds.memo.template"),
+    ("    template: memo\n    file: memo\n    order: 1\n    procedures: [auction]\n", "kinds.memo.procedures"),
+    ("    template: memo\n    file: memo\n    order: 1\n    colour: red\n", "kinds.memo.colour"),
+])
+def test_a_faulty_kind_declaration_is_located(tmp_path: Path, entry: str, field: str) -> None:
+    (tmp_path / "kinds.yaml").write_text(f"kinds:\n  memo:\n{entry}", encoding="utf-8")
+    with pytest.raises(ProcureError) as err:
+        declared_kinds(tmp_path)
+    assert err.value.location.field == field
+    assert err.value.location.file == str((tmp_path / "kinds.yaml").resolve())
