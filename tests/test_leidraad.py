@@ -233,3 +233,19 @@ def test_the_scoring_scale_describes_every_level(language: str) -> None:
     capped = FULL["iteration_budget"] | {"payment": "capped_time_and_materials"}
     text = plain(render(problem(FULL, language, iteration_budget=capped), "tender"))
     assert {"nl": "uurtarief maal het aantal uren", "en": "hourly rate multiplied by the hours"}[language] in text
+
+
+def test_the_single_supplier_pack_holds_the_request_instead_of_the_tender(tmp_path) -> None:
+    from procure.build import pack_kinds
+    from procure.loader import load_problem_text
+
+    data = copy.deepcopy(FULL) | {"language": "nl"}
+    data["tender"] = data["tender"] | {"procedure": "single_private"}
+    data["iteration_budget"] = {"iteration_weeks": 4, "iterations": 1, "per_iteration": 15000}
+    import yaml
+
+    single = load_problem_text(yaml.safe_dump(data, allow_unicode=True), "single.yaml")
+    kinds = pack_kinds(single)
+    assert "request_single" in kinds and "tender" not in kinds
+    assert "request_single" not in pack_kinds(load_problem_text(yaml.safe_dump(copy.deepcopy(FULL) | {"language": "nl"},
+                                                                              allow_unicode=True), "full.yaml"))
