@@ -256,15 +256,19 @@ def _issue_json(issue: Issue) -> dict[str, Any]:
 
 def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict[str, Any]:
     """Everything a template may read. Templates get values, never I/O."""
-    from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
+    from procure.legal import decide_procedure, general_terms_for, law_for
 
     problem = loaded.problem
+    decision = decide_procedure(problem)
     return {
         "p": problem,
         "lang": problem.language,
-        "procedure": decide_procedure(problem),
-        "consultation_basis": consultation_basis(problem.language),
-        "prior_involvement_basis": prior_involvement_basis(problem.language),
+        "procedure": decision,
+        "law": law_for(problem, decision),
+        "general_terms": general_terms_for(problem),
+        # Decided with the procedure: "by analogy" below the threshold, the Dutch article above it.
+        "consultation_basis": decision.consultation_basis,
+        "prior_involvement_basis": decision.prior_involvement_basis,
         "s": strings,
         "doc_kind": kind,
     }
@@ -371,6 +375,10 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
     try:
         loaded = load_problem(source)
         result.issues.extend(loaded.warnings)
+        refusal = currency_refusal(loaded)
+        if refusal is not None:
+            result.issues.append(refusal)
+            return result
         kinds = options.kinds if options.kinds is not None else pack_kinds(loaded, options.templates_dir)
         outside = [name for name in kinds if name not in pack_kinds(loaded, options.templates_dir)]
         if outside:
@@ -394,6 +402,21 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
         result.issues.append(Issue(Location(file=str(err.filename or options.out_dir)),
                                    f"cannot write: {err.strerror}"))
     return result
+
+
+def currency_refusal(loaded: Loaded) -> Issue | None:
+    """An error when the amounts are not in euros: the documents state Dutch law, whose thresholds
+    and procedures are in euros, so procure does not render them (``check`` reports PRC407)."""
+    from procure.legal import legal_data
+
+    currency = loaded.problem.iteration_budget.currency
+    expected = legal_data().threshold_currency
+    if currency == expected:
+        return None
+    return Issue(loaded.source.location(("iteration_budget", "currency")),
+                 f"iteration_budget.currency is {currency}: procure writes Dutch-law tender documents, whose "
+                 f"thresholds and amounts are in {expected}; convert the amounts to {expected} and set "
+                 f"currency: {expected}; nothing was written for this file")
 
 
 def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:

@@ -395,6 +395,10 @@ class Buyer(_Model):
     organisation: Text
     department: OptionalText = None
     kind: Literal["central", "sub_central"] | None = None
+    #: Extension (optional): what sort of public body buys. It settles buyer.kind when that is
+    #: absent (central_government is central, the others sub-central) and which general terms
+    #: procure proposes: GIBIT only for a municipality, ARBIT for central government.
+    authority_type: Literal["municipality", "province", "water_board", "central_government", "other"] | None = None
     contact: Contact
 
 
@@ -598,6 +602,12 @@ class Tender(_Model):
     #: Extension: the general purchasing terms that govern the contract, when the buyer's
     #: kind does not settle it (a water board or province may use its own rather than GIBIT).
     general_terms: OptionalText = None
+    #: Extension (optional): the court that hears disputes about the tender, for example
+    #: "de voorzieningenrechter van de rechtbank Den Haag"; a placeholder where absent.
+    court: OptionalText = None
+    #: Extension (optional): the buyer's independent complaints desk (klachtenmeldpunt):
+    #: its name and address, e-mail or web form; a placeholder where absent.
+    complaints_desk: OptionalText = None
 
     @field_validator("max_candidates")
     @classmethod

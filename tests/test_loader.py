@@ -417,7 +417,7 @@ def test_unknown_nested_key_points_at_the_key(tmp_path: Path) -> None:
 def test_unknown_key_without_a_near_one_lists_the_keys(tmp_path: Path) -> None:
     name, issue = only_issue(tmp_path, MINIMAL.replace("  organisation:", "  zzz: 1\n  organisation:"))
     assert issue.location == at(name, 5, 3, "buyer.zzz")
-    assert issue.message == "unknown key 'zzz'; the keys allowed here are: organisation, department, kind, contact"
+    assert issue.message == "unknown key 'zzz'; the keys allowed here are: organisation, department, kind, authority_type, contact"
 
 
 def test_mistyped_choice_suggests_nearest(tmp_path: Path) -> None:
