@@ -22,7 +22,7 @@ TWO_STAGE = ("restricted", "competitive_dialogue", "competitive_with_negotiation
 
 
 def two_stage(p: Problem, code: str, kind: str = "tender") -> str:
-    return render(p, kind, code=code, european=True, min_request_days=30, min_submission_days=25,
+    return render(p, kind, code=code, two_stage=True, european=True, min_request_days=30, min_submission_days=25,
                   announced_on_tenderned=True, chosen=True)
 
 

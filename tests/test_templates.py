@@ -358,7 +358,7 @@ def test_european_procedure_asks_for_the_espd_and_states_minimum_periods(languag
 @pytest.mark.parametrize("code", ["restricted", "competitive_dialogue", "competitive_with_negotiation",
                                   "innovation_partnership"])
 def test_two_stage_procedures_render(language: str, code: str) -> None:
-    markdown = render(problem(FULL, language), "tender", code=code, european=True, min_request_days=30,
+    markdown = render(problem(FULL, language), "tender", code=code, two_stage=True, european=True, min_request_days=30,
                       min_submission_days=25, announced_on_tenderned=True, chosen=True)
     assert unknown_node_types(parse(markdown)) == set()
     assert headings(markdown, 1) == H1[(language, "tender")]
