@@ -249,3 +249,18 @@ def test_the_single_supplier_pack_holds_the_request_instead_of_the_tender(tmp_pa
     assert "request_single" in kinds and "tender" not in kinds
     assert "request_single" not in pack_kinds(load_problem_text(yaml.safe_dump(copy.deepcopy(FULL) | {"language": "nl"},
                                                                               allow_unicode=True), "full.yaml"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_undecided_threshold_is_not_guessed_in_the_consultation(language: str) -> None:
+    """No buyer.kind and EUR 150,000: between the thresholds, so nothing is said about which applies."""
+    buyer = {k: v for k, v in FULL["buyer"].items() if k != "kind"}
+    budget = {"iteration_weeks": 6, "iterations": 2, "per_iteration": 50000, "option_iterations": 1}
+    p = problem(FULL, language, buyer=buyer, iteration_budget=budget)
+    markdown = render(p, "consultation")
+    text = plain(markdown)
+    for guess in ("onder de Europese drempelwaarde", "op of boven", "below the EU threshold", "at or above",
+                  "berust op", "held under"):
+        assert guess not in text, guess
+    assert any("buyer.kind" in gap for gap in placeholders(parse(markdown)))
+    assert {"nl": "naar analogie", "en": "by analogy"}[language] in text

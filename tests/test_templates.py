@@ -150,8 +150,8 @@ def context(p: Problem, kind: str, **procedure_changes: Any) -> dict[str, Any]:
         decision = dataclasses.replace(decision, **procedure_changes)
     from procure.legal import general_terms_for, law_for
 
-    return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": consultation_basis(p.language),
-            "prior_involvement_basis": prior_involvement_basis(p.language), "s": load_strings(p.language),
+    return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": decision.consultation_basis,
+            "prior_involvement_basis": decision.prior_involvement_basis, "s": load_strings(p.language),
             "doc_kind": kind, "law": law_for(p, decision), "general_terms": general_terms_for(p)}
 
 
