@@ -264,3 +264,13 @@ def test_an_undecided_threshold_is_not_guessed_in_the_consultation(language: str
         assert guess not in text, guess
     assert any("buyer.kind" in gap for gap in placeholders(parse(markdown)))
     assert {"nl": "naar analogie", "en": "by analogy"}[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_example_bands_are_a_proposal_and_the_buyers_own_policy_is_not(language: str) -> None:
+    budget = {"iteration_weeks": 6, "iterations": 2, "per_iteration": 40000}
+    bands = {"bands": [{"procedure": "single_private", "below": 50000}, {"procedure": "multiple_private"}]}
+    example = proposals(parse(render(problem(FULL, language, iteration_budget=budget), "tender")))
+    assert any("procurement_policy" in mark for mark in example)
+    own = proposals(parse(render(problem(FULL, language, iteration_budget=budget, procurement_policy=bands), "tender")))
+    assert own == []
