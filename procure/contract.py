@@ -100,6 +100,49 @@ def contract_terms(problem: Problem) -> dict[str, Any]:
         "price_index": chosen.price_index if chosen else None,
         "court": chosen.court if chosen else None,
         "general_terms": general_terms(problem),
+        "generic_constraints": generic_constraints(problem),
         "per_iteration": per,
         "payment": budget.payment,
     }
+
+
+@cache
+def crosscheck_policy() -> dict[str, Any]:
+    """``crosscheck_policy.yaml``: the limits and word lists of the cross-checks and the generic constraints."""
+    import yaml
+
+    text = resources.files("procure").joinpath("data", "crosscheck_policy.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _mentions(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a word (or phrase), case aside: 'bio' is not 'biologie'."""
+    import re
+
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text.lower()) is not None
+
+
+def constraints_covering(problem: Problem) -> dict[str, list[int]]:
+    """For each generic constraint subject, the indexes of the buyer's constraints that cover it."""
+    covered: dict[str, list[int]] = {}
+    for subject, words in crosscheck_policy()["generic_constraints"].items():
+        hits = [index for index, text in enumerate(problem.problem.constraints)
+                if any(_mentions(text, word) for word in words)]
+        if hits:
+            covered[subject] = hits
+    return covered
+
+
+def generic_constraints(problem: Problem) -> list[str]:
+    """The generic constraint subjects the documents still state: those no constraint of the buyer covers."""
+    covered = constraints_covering(problem)
+    return [subject for subject in crosscheck_policy()["generic_constraints"] if subject not in covered]
+
+
+def measurement_weeks(measured_by: str | None) -> int | None:
+    """How many weeks a measurement described as ``measured_by`` takes to show a value (None: not said)."""
+    if not measured_by:
+        return None
+    found = [int(period["weeks"]) for period in crosscheck_policy()["measurement_periods"]
+             if any(_mentions(measured_by, word) for word in period["words"])]
+    return min(found, default=None)
