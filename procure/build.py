@@ -256,11 +256,14 @@ def _issue_json(issue: Issue) -> dict[str, Any]:
 
 def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict[str, Any]:
     """Everything a template may read. Templates get values, never I/O."""
+    from procure.contract import contract_terms
     from procure.legal import decide_procedure, general_terms_for, law_for
 
     problem = loaded.problem
     decision = decide_procedure(problem)
     return {
+        "ct": contract_terms(problem),
+        "docs": {name: declared.title_in(problem.language, strings) for name, declared in declared_kinds().items()},
         "p": problem,
         "lang": problem.language,
         "procedure": decision,
@@ -314,7 +317,7 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
     """Label/value pairs on the title page; the kind's cover date, when it declares one, shows
     as the placeholder text while missing."""
     from procure.docx_render import Gap
-    from procure.templating import format_date, placeholder_text
+    from procure.templating import format_datetime, placeholder_text
 
     problem = loaded.problem
     labels = strings["cover"]
@@ -335,7 +338,7 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
     for part in field.split("."):
         day = getattr(day, part, None)
     gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
-    rows.append((label, format_date(day, problem.language) if day else gap))
+    rows.append((label, format_datetime(day, problem.language) if day else gap))
     return tuple(rows)
 
 

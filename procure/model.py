@@ -425,6 +425,10 @@ class Outcome(_Model):
     target: Text
     measured_by: OptionalText = None
     value_area: Literal["current_value", "unrealized_value", "time_to_market", "ability_to_innovate"] | None = None
+    leading_indicator: OptionalText = Field(None, description=(
+        "An early signal the team reports at every review, before the outcome itself can be measured "
+        "(e.g. 'share of test users who submit a complete application'); the stop/go decision steers on it. "
+        "Absent: the documents say the team proposes one at the first planning."))
 
 
 class IterationBudget(_Model):
@@ -516,6 +520,9 @@ class Consultation(_Model):
                     "value. By default it does not, so that a question on a realistic price is not "
                     "answered with the buyer's own figure (anchoring).",
     )
+    report_published: bool | None = Field(None, description=(
+        "true when the buyer publishes the anonymised consultation report with the tender; only then does "
+        "the tender document refer to it and list it as an annex."))
 
     @field_validator("responses_due")
     @classmethod
@@ -530,6 +537,61 @@ class Consultation(_Model):
                 previous=show(session.when),
             )
         return due
+
+
+DecisionDays = _whole(1, 30, "must be 1 to 30 working days, not {value}: the decision follows the review closely")
+RepairDays = _whole(1, 60, "must be 1 to 60 working days, not {value}")
+ExitHours = _whole(1, 10000, "must be 1 to 10000 hours, not {value}")
+
+
+class ScaleUp(_Model):
+    """What calling off options may cover beyond more iterations of the same team."""
+
+    covers: Literal["rollout", "operation_and_maintenance", "hosting", "licences"] = Field(description=(
+        "rollout (taking a working result into use more widely), operation_and_maintenance, hosting or licences"))
+    maximum: Amount = Field(description="The most this option may cost over the whole contract, excluding VAT; "
+                            "part of the contract's estimated value.")
+    description: OptionalText = Field(None, description="What the option covers, in the buyer's words.")
+
+
+class ExitSupport(_Model):
+    """Handover and exit support after the end of the contract, budgeted and priced in the price form."""
+
+    hours: ExitHours = Field(description="The most hours of exit support the buyer may call off after the "
+                             "contract ends; also the reference quantity in the evaluated price.")
+    max_rate: Amount = Field(description="The highest hourly exit rate, excluding VAT, a tender may offer; "
+                             "hours * max_rate is the exit budget, part of the estimated value.")
+
+    @property
+    def budget(self) -> Decimal:
+        return self.hours * self.max_rate
+
+
+class ContractTerms(_Model):
+    """Optional: the buyer's choices for the draft agreement. Each absent choice shows in the documents as
+    a placeholder or a visible proposal, never as a silent default."""
+
+    minimum_iterations: Iterations | None = Field(None, description=(
+        "The iterations the buyer commits to and pays for in any case (the minimum commitment), at most "
+        "iteration_budget.iterations; after them the buyer may stop after any iteration. Absent: all "
+        "iterations of the initial term are the minimum commitment."))
+    decision_days: DecisionDays | None = Field(None, description=(
+        "Working days after a review within which the buyer takes the acceptance and stop/go decision."))
+    repair_days: RepairDays | None = Field(None, description=(
+        "Working days the supplier has to repair what was rejected, at its own cost (also after a stop)."))
+    exit_support: ExitSupport | None = None
+    scale_up: Annotated[list[ScaleUp], BeforeValidator(_none_to_empty)] = Field([], description=(
+        "Options that cover more than further iterations (rollout, operation and maintenance, hosting, "
+        "licences), each with its maximum; they count towards the estimated value."))
+    price_index: OptionalText = Field(None, description=(
+        "The index the buyer may apply to the prices once a year when the contract may last more than a "
+        "year, e.g. 'CBS cao-lonen per uur, sector informatie en communicatie'."))
+    court: OptionalText = Field(None, description="The court with jurisdiction over disputes under the "
+                                "agreement, e.g. 'Rechtbank Midden-Nederland'.")
+
+    @property
+    def scale_up_total(self) -> Decimal:
+        return sum((item.maximum for item in self.scale_up), Decimal(0))
 
 
 class Criterion(_Model):
@@ -712,6 +774,19 @@ class Problem(_Model):
     cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = []
     checks: Checks | None = None
     procurement_policy: ProcurementPolicy | None = None
+    contract: ContractTerms | None = Field(None, description="Optional: the buyer's choices for the draft agreement.")
+
+    @field_validator("contract")
+    @classmethod
+    def _minimum_within_initial_term(cls, contract: ContractTerms | None,
+                                     info: ValidationInfo) -> ContractTerms | None:
+        """The minimum commitment is part of the initial term: it cannot exceed its iterations."""
+        budget = info.data.get("iteration_budget")
+        if contract and contract.minimum_iterations and budget and contract.minimum_iterations > budget.iterations:
+            _raise_violations([(("minimum_iterations",), (
+                f"must be at most iteration_budget.iterations ({budget.iterations}): the minimum commitment is "
+                "part of the initial term; lower it or raise iteration_budget.iterations"))])
+        return contract
 
     @field_validator("tender")
     @classmethod
@@ -731,8 +806,44 @@ class Problem(_Model):
 
     @property
     def maximum_value(self) -> Decimal:
-        """The contract's estimated value including options: the ceiling, else all iterations."""
-        return self.iteration_budget.maximum_value
+        """The contract's estimated value including options: the ceiling, else all iterations plus the
+        scale-up options and the exit budget."""
+        if self.iteration_budget.ceiling is not None:
+            return self.iteration_budget.ceiling
+        return self.iteration_budget.maximum_value + self.scale_up_total + self.exit_budget
+
+    @property
+    def minimum_iterations(self) -> int:
+        """The iterations the buyer commits to in any case (contract.minimum_iterations, else the initial term)."""
+        chosen = self.contract.minimum_iterations if self.contract else None
+        return chosen or self.iteration_budget.iterations
+
+    @property
+    def minimum_commitment(self) -> Decimal:
+        """What the buyer pays in any case: ``minimum_iterations * per_iteration``."""
+        return self.minimum_iterations * self.iteration_budget.per_iteration
+
+    @property
+    def options_value(self) -> Decimal:
+        """The most the option iterations cost: ``option_iterations * per_iteration``."""
+        return self.iteration_budget.option_iterations * self.iteration_budget.per_iteration
+
+    @property
+    def scale_up_total(self) -> Decimal:
+        return self.contract.scale_up_total if self.contract else Decimal(0)
+
+    @property
+    def exit_budget(self) -> Decimal:
+        support = self.contract.exit_support if self.contract else None
+        return support.budget if support else Decimal(0)
+
+    @property
+    def components_value(self) -> Decimal:
+        """The sum of every part of the contract: all iterations, the scale-up options and the exit budget
+        (what a ceiling is compared with)."""
+        budget = self.iteration_budget
+        return ((budget.iterations + budget.option_iterations) * budget.per_iteration
+                + self.scale_up_total + self.exit_budget)
 
     @property
     def initial_duration_weeks(self) -> int:

@@ -82,11 +82,14 @@ def test_help_imports_no_heavy_library() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_render_example_writes_two_documents(example: Path, tmp_path: Path) -> None:
+def test_render_example_writes_the_whole_pack(example: Path, tmp_path: Path) -> None:
+    from procure.build import KINDS, declared_kinds
+
     result = run("render", str(example), "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert len(written) == 2 and all(name.endswith(("-consultation.docx", "-tender.docx")) for name in written)
+    ends = tuple(f"-{declared_kinds()[kind].file}.docx" for kind in KINDS)
+    assert len(written) == len(KINDS) - 1 == 5  # every kind but the single-supplier request and all(name.endswith(ends) for name in written)
     for path in tmp_path.iterdir():
         assert zipfile.is_zipfile(path)
     assert "placeholder" not in result.output
@@ -128,7 +131,7 @@ def test_render_missing_file_does_not_stop_the_batch(tmp_path: Path) -> None:
     records = json.loads(result.stdout)
     assert [r["ok"] for r in records] == [False, True]
     assert "absent.yaml" in records[0]["issues"][0]["file"]
-    assert len(records[1]["documents"]) == 2
+    assert len(records[1]["documents"]) == 5
     assert all(Path(d["path"]).exists() for d in records[1]["documents"])
 
 

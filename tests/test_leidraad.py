@@ -232,7 +232,8 @@ def test_the_scoring_scale_describes_every_level(language: str) -> None:
     assert {"nl": "niet afzonderlijk gescoord", "en": "not scored separately"}[language] in text
     capped = FULL["iteration_budget"] | {"payment": "capped_time_and_materials"}
     text = plain(render(problem(FULL, language, iteration_budget=capped), "tender"))
-    assert {"nl": "uurtarief maal het aantal uren", "en": "hourly rate multiplied by the hours"}[language] in text
+    assert {"nl": "uurtarief maal uren", "en": "hourly rate times hours"}[language] in text
+    assert {"nl": "bindend maximum", "en": "binding maximum"}[language] in text
 
 
 def test_the_single_supplier_pack_holds_the_request_instead_of_the_tender(tmp_path) -> None:
@@ -241,7 +242,7 @@ def test_the_single_supplier_pack_holds_the_request_instead_of_the_tender(tmp_pa
 
     data = copy.deepcopy(FULL) | {"language": "nl"}
     data["tender"] = data["tender"] | {"procedure": "single_private"}
-    data["iteration_budget"] = {"iteration_weeks": 4, "iterations": 1, "per_iteration": 15000}
+    data["iteration_budget"] = {"iteration_weeks": 4, "iterations": 2, "per_iteration": 15000}
     import yaml
 
     single = load_problem_text(yaml.safe_dump(data, allow_unicode=True), "single.yaml")

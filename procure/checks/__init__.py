@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from procure.checks import award, cycles, deadlines, external, meta, money, outcomes, periods, problem  # noqa: F401  (registers rules)
+from procure.checks import crosschecks  # noqa: F401  (registers the cross-checks)
 from procure.checks.core import FAMILIES, Finding, Rule, Severity, registered
 from procure.checks.output import findings_json, format_explanation, format_human, format_rule_list, summary
 from procure.checks.runner import check_loaded
