@@ -10,6 +10,14 @@ from it.
 The answer is deterministic: the date that selects the thresholds comes from
 the problem statement (or, failing that, from the data), never from today.
 
+Every fact carries its source, a quote and the date it was checked; a record
+marked ``verified: false`` is never handed to a template (:func:`verified_fact`,
+:class:`Law`), and an unverified citation is replaced by the data's fallback.
+Whether Part 2 of the Aanbestedingswet 2012 applies is decided once, from the
+value, in :func:`decide_procedure`; every citation follows from that decision.
+The standstill end date follows the Algemene termijnenwet, whose public holidays
+(article 3) are computed here from the data (:func:`public_holidays`).
+
 Below the thresholds the procedure follows value bands that are the buyer's
 own policy, not law: a problem statement may set them in
 ``procurement_policy.bands``; otherwise the example bands of ``legal.yaml`` apply.
@@ -175,6 +183,7 @@ class LegalData:
     consultation_basis_below: Localised = Localised("", "")
     prior_involvement_basis_below: Localised = Localised("", "")
     abnormally_low_basis: Localised = Localised("", "")
+    confidentiality_basis: Localised = Localised("", "")
     experts_committee: Localised = Localised("", "")
     holiday_rules: tuple[HolidayRule, ...] = ()
     general_terms: Mapping[str, GeneralTerms] = field(default_factory=dict)
@@ -240,6 +249,10 @@ class ProcedureDecision:
     consultation_basis: str = ""
     prior_involvement_basis: str = ""
     abnormally_low_basis: str = ""  # empty below the threshold: the Part 2 article is not cited
+    confidentiality_basis: str = ""  # likewise (Aw 2012, artikel 2.57)
+    # Part 2 of the Aw 2012 surely applies: European by value and not undecided. Templates cite
+    # a Part 2 article only when this is true.
+    part_2_applies: bool = False
 
 
 # ---------------------------------------------------------------- reading the data
@@ -283,6 +296,8 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
             raw["prior_involvement"].get("below_threshold", raw["prior_involvement"]["legal_basis"])),
         abnormally_low_basis=_localised(raw["abnormally_low"]["legal_basis"]) if "abnormally_low" in raw
         else Localised("", ""),
+        confidentiality_basis=_localised(raw["confidentiality"]["legal_basis"]) if "confidentiality" in raw
+        else Localised("", ""),
         experts_committee=_localised(raw["complaints"]["experts_committee"]) if "complaints" in raw
         else Localised("", ""),
         holiday_rules=tuple(_holiday(h) for h in raw.get("calendar", {}).get("holidays", {}).get("days", ())),
@@ -300,9 +315,14 @@ def collect_facts(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Fact]:
     """
     found: dict[str, Fact] = {}
     for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, list):  # a list of records, e.g. the threshold sets: key[0], key[1], ...
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    found.update(collect_facts({f"{key}[{index}]": item}, prefix))
+            continue
         if not isinstance(value, Mapping):
             continue
-        dotted = f"{prefix}{key}"
         if "checked" in value or value.get("verified") is False:
             found[dotted] = _fact(dotted, value)
         found.update(collect_facts(value, dotted + "."))
@@ -495,6 +515,8 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
         prior_involvement_basis=(data.prior_involvement_basis if cite
                                  else data.prior_involvement_basis_below).get(language),
         abnormally_low_basis=data.abnormally_low_basis.get(language) if cite else "",
+        confidentiality_basis=data.confidentiality_basis.get(language) if cite else "",
+        part_2_applies=cite,
     )
 
 

@@ -347,3 +347,51 @@ def test_explain_states_the_numbers_in_force() -> None:
     assert f"at least {legal_data().standstill_days} calendar days" in text
     title = run("--explain", "PRC301").stdout.splitlines()[0]
     assert title.endswith(f"longer than {check_policy().longest_short_iteration_weeks} weeks")
+
+
+# --- Dutch law: the kind between the thresholds, non-euro amounts, planning dates ------------------
+
+
+def test_a_kind_between_the_thresholds_is_reported_and_an_error_under_strict(tmp_path: Path) -> None:
+    from tests.test_checks import DELETE
+
+    path = write(tmp_path, variant({"buyer.kind": DELETE}))  # EUR 180,000: between 140,000 and 216,000
+    lenient = findings_of(run("--format", "json", str(path)))
+    kind = [f for f in lenient if f["code"] == "PRC404"]
+    assert kind and kind[0]["severity"] == "warning" and kind[0]["field"] == "buyer.kind"
+    assert "140,000" in kind[0]["message"] and "216,000" in kind[0]["message"]
+    strict = run("--strict", "--format", "json", str(path))
+    assert strict.exit_code == 1
+    assert [f["severity"] for f in findings_of(strict) if f["code"] == "PRC404"] == ["error"]
+    decided = write(tmp_path, variant({**ABOVE, "buyer.kind": DELETE}), "above.yaml")
+    assert not [f for f in findings_of(run("--format", "json", str(decided))) if f["code"] == "PRC404"]
+
+
+def test_non_euro_amounts_are_a_check_error_and_render_refuses_them(tmp_path: Path) -> None:
+    path = write(tmp_path, variant({"iteration_budget.currency": "GBP"}))
+    result = run("--format", "json", str(path))
+    assert result.exit_code == 1
+    assert [f["severity"] for f in findings_of(result) if f["code"] == "PRC407"] == ["error"]
+    out = tmp_path / "out"
+    rendered = CliRunner().invoke(cli, ["render", str(path), "-o", str(out)])
+    assert rendered.exit_code != 0
+    assert "iteration_budget.currency is GBP" in rendered.output
+    assert f"{path.name}:" in rendered.output  # located: file and line
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_a_planning_date_on_a_dutch_public_holiday_is_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, variant({"tender.award_decision": "2027-04-27", "tender.contract_start": "2027-05-24"}))
+    found = [f for f in findings_of(run("--format", "json", str(path))) if f["code"] == "PRC508"]
+    assert [(f["field"], f["severity"]) for f in found] == [("tender.award_decision", "warning")]
+    assert "King's Day" in found[0]["message"] and "2027-04-28" in found[0]["message"]
+
+
+def test_explanations_state_the_dutch_periods_and_the_working_day_rule() -> None:
+    periods = " ".join(run("--explain", "PRC501").stdout.split())
+    assert "open procedure: tenders 45 days (40 when submitted electronically)" in periods
+    assert "2.71" in periods and "2.74a" in periods
+    answers = " ".join(run("--explain", "PRC502").stdout.split())
+    assert "10 days" in answers and "2.54" in answers
+    standstill = " ".join(run("--explain", "PRC505").stdout.split())
+    assert "Algemene termijnenwet" in standstill and "does not know holidays" not in standstill

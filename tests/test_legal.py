@@ -179,7 +179,7 @@ def test_buyer_bands_replace_the_defaults() -> None:
     assert decide_procedure(problem(per_iteration=60000), bands=policy).code == "national_open"
     national = decide_procedure(problem(per_iteration=60000), bands=policy)
     assert national.announced_on_tenderned is True
-    assert national.legal_basis == "het inkoopbeleid van de aanbestedende dienst"
+    assert national.legal_basis == "artikel 1.4 Aanbestedingswet 2012 en het inkoopbeleid van de aanbestedende dienst"
     up_to_threshold = [Band("national_open", None)]
     assert decide_procedure(problem(per_iteration=10000), bands=up_to_threshold).code == "national_open"
 
@@ -208,7 +208,7 @@ def test_chosen_european_procedure_is_allowed_below_threshold() -> None:
     assert (decision.code, decision.chosen, decision.european, decision.allowed) == ("restricted", True, False, True)
     # Below the threshold Part 2 does not apply: no statutory periods, no Part 2 article cited.
     assert (decision.min_request_days, decision.min_submission_days) == (None, None)
-    assert decision.legal_basis == "het inkoopbeleid van de aanbestedende dienst"
+    assert decision.legal_basis == "artikel 1.4 Aanbestedingswet 2012 en het inkoopbeleid van de aanbestedende dienst"
     assert decision.standstill_basis == "" and decision.standstill_statutory is False
     assert decision.two_stage is True
 

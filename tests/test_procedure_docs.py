@@ -206,5 +206,31 @@ def test_a_municipality_without_kind_between_the_thresholds_guesses_no_threshold
     assert sum("buyer.kind" in gap for gap in gaps) >= 3  # procedure, legal basis, threshold, reasons
     text = text_of(problem, "tender")
     assert "probleemstelling vermeldt niet" not in text
-    for part_two in ("2.127", "2.26", "2.86", "2.116"):
+    for part_two in ("2.127", "2.26", "2.57", "2.86", "2.114", "2.116"):
         assert part_two not in text
+
+
+@pytest.mark.parametrize("name", BELOW_THRESHOLD)
+@pytest.mark.parametrize("procedure", ["auto", "restricted"])
+def test_below_the_threshold_no_document_cites_part_2(name: str, procedure: str) -> None:
+    """One place (the value) decides every citation, even when a European procedure is named."""
+    source = (EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8")
+    problem = load_problem_text(source.replace("  procedure: auto\n", f"  procedure: {procedure}\n"), f"{name}.yaml")
+    assert not decide_procedure(problem.problem).european
+    for kind in ("tender", "consultation"):
+        text = text_of(problem, kind)
+        for article in ("2.26", "2.27", "2.54", "2.57", "2.71", "2.74a", "2.86", "2.87", "2.114", "2.116", "2.127",
+                        "2.51 "):
+            assert article not in text, f"{kind} cites {article} below the threshold"
+    tender = text_of(problem, "tender")
+    assert "eigen regel" in tender or "own rule" in tender  # the contractual standstill is the buyer's rule
+
+
+def test_a_template_cannot_reach_an_unverified_fact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from procure import legal
+
+    law = legal.law_for(loaded("agency-permits").problem)
+    assert law.experts_committee.startswith("Procurement Expert Committee")
+    monkeypatch.setitem(legal.LAW_FACTS, "experts_committee", "calendar.equated_days")
+    with pytest.raises(legal.UnverifiedFact):
+        law.experts_committee
