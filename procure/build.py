@@ -278,12 +278,15 @@ class PackResult:
 
 def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> PlainMap:
     """Everything a template may read, as plain data (never a live model): values, never I/O."""
+    from procure.contract import contract_terms
     from procure.legal import decide_procedure, general_terms_for, law_for
     from procure.templating import plain
 
     problem = loaded.problem
     decision = decide_procedure(problem)
     return plain({
+        "ct": contract_terms(problem),
+        "docs": {name: declared.title_in(problem.language, strings) for name, declared in declared_kinds().items()},
         "p": problem,
         "lang": problem.language,
         "procedure": decision,
@@ -366,7 +369,7 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
     """Label/value pairs on the title page; the kind's cover date, when it declares one, the version
     and the document date show as placeholder text while missing."""
     from procure.docx_render import Gap
-    from procure.templating import format_date, placeholder_text
+    from procure.templating import format_date, format_datetime, placeholder_text
 
     problem = loaded.problem
     labels = strings["cover"]
@@ -377,17 +380,16 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
     rows = [(labels["reference"], problem.reference), (labels["buyer"], buyer),
             (labels["contact"], f"{contact.name}, {contact.email}")]
     declared = kind_of(kind, templates_dir)
-    if declared.cover_date is None or declared.cover_label is None:
-        return tuple(rows)
-    field, label = declared.cover_date, labels.get(declared.cover_label)
-    if not isinstance(label, str):
-        raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
-                           Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))
-    day: Any = problem
-    for part in field.split("."):
-        day = getattr(day, part, None)
-    gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
-    rows.append((label, format_date(day, problem.language) if day else gap))
+    if declared.cover_date is not None and declared.cover_label is not None:
+        field, label = declared.cover_date, labels.get(declared.cover_label)
+        if not isinstance(label, str):
+            raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
+                               Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))
+        day: Any = problem
+        for part in field.split("."):
+            day = getattr(day, part, None)
+        gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
+        rows.append((label, format_datetime(day, problem.language) if day else gap))
     info = problem.document
     version = info.version if info is not None else None
     rows.append((labels["version"], version or Gap(placeholder_text(f"{labels['version'].lower()}, document.version",

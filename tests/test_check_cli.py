@@ -309,7 +309,7 @@ def test_checks_ignore_switches_a_rule_off_and_the_documents_never_print_the_rea
     rendered = CliRunner().invoke(cli, ["render", str(quiet), "-o", str(out)], catch_exceptions=False)
     assert rendered.exit_code == 0, rendered.output
     documents = sorted(out.glob("*.docx"))
-    assert len(documents) == 2
+    assert len(documents) == 5
     for document in documents:
         text = _docx_text(document.read_bytes())
         assert "closed pilot" not in text and "PRC301" not in text and "checks.ignore" not in text

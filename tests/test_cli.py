@@ -83,11 +83,14 @@ def test_help_imports_no_heavy_library() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_render_example_writes_two_documents(example: Path, tmp_path: Path) -> None:
+def test_render_example_writes_the_whole_pack(example: Path, tmp_path: Path) -> None:
+    from procure.build import KINDS, declared_kinds
+
     result = run("render", str(example), "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert len(written) == 2 and all(name.endswith(("-consultation.docx", "-tender.docx")) for name in written)
+    ends = tuple(f"-{declared_kinds()[kind].file}.docx" for kind in KINDS)
+    assert len(written) == len(KINDS) - 1 == 5  # every kind but the single-supplier request and all(name.endswith(ends) for name in written)
     for path in tmp_path.iterdir():
         assert zipfile.is_zipfile(path)
     assert "placeholder" not in result.output
@@ -130,7 +133,7 @@ def test_render_missing_file_does_not_stop_the_batch(tmp_path: Path) -> None:
     records = report["results"]
     assert [r["status"] for r in records] == ["failed", "written"]
     assert [f["file"] for f in report["findings"] if f["severity"] == "error"] == [str(tmp_path / "absent.yaml")]
-    assert len(records[1]["documents"]) == 2
+    assert len(records[1]["documents"]) == 5
     assert all(Path(d["path"]).exists() for d in records[1]["documents"])
 
 
@@ -172,7 +175,7 @@ def test_broken_template_override_is_located(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("render").exit_code == 2
     brochure = run("render", "x.yaml", "--doc", "brochure")
-    assert brochure.exit_code == 2 and "consultation, tender" in brochure.output
+    assert brochure.exit_code == 2 and "consultation" in brochure.output and "tender" in brochure.output
     assert run("nonsense").exit_code == 2
     assert run("check").exit_code == 2
     assert run("init", str(tmp_path / "x.yaml"), "--lang", "de").exit_code == 2

@@ -22,7 +22,8 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from procure.checks import award, cycles, external, meta, money, outcomes, periods, problem  # noqa: F401  (registers rules)
+from procure.checks import award, cycles, deadlines, external, meta, money, outcomes, periods, problem  # noqa: F401  (registers rules)
+from procure.checks import crosschecks  # noqa: F401  (registers the cross-checks)
 from procure.checks.core import FAMILIES, Finding, Rule, Severity, registered
 from procure.checks.output import (findings_json, format_explanation, format_human, format_lines, format_rule_list,
                                    summary)
