@@ -122,3 +122,12 @@ def test_a_sub_central_buyer_without_terms_gets_no_terms_picked(tmp_path: Path) 
     text = render_markdown(loaded, "agreement")
     assert "GIBIT" in text and "tender.general_terms" in text  # named only inside the placeholder
     assert "Gemeentelijke Inkoopvoorwaarden" not in text
+
+
+def test_a_single_supplier_gets_no_relative_price_formula() -> None:
+    single = load_problem_text(variant({"tender.procedure": "single_private", "iteration_budget.per_iteration": 8000}),
+                               "p.yaml")
+    text = render_markdown(single, "price_form")
+    assert "single supplier" in text and "lowest evaluated price" not in text
+    several = render_markdown(load_problem_text(variant({}), "p.yaml"), "price_form")
+    assert "lowest evaluated price" in several
