@@ -78,9 +78,12 @@ def attr(value: str) -> str:
     return clean_text(value).translate(_ATTR_ESCAPES)
 
 
-def p_open(style_id: str | None, num_id: int | None = None, ilvl: int = 0) -> str:
+def p_open(style_id: str | None, num_id: int | None = None, ilvl: int = 0, keep_next: bool = False) -> str:
     """The start of a paragraph styled by id; with ``num_id`` an item of that list instance.
 
+    ``keep_next`` keeps the paragraph on the page of the next one (a lead-in with its
+    list, a list's first item with its second, a table's header with its first rows):
+    page flow, the one paragraph property set outside the styles.
     ``style_id`` must already be escaped (see :func:`attr`); ids are resolved and
     escaped once per document, not per paragraph.
     """
@@ -88,7 +91,8 @@ def p_open(style_id: str | None, num_id: int | None = None, ilvl: int = 0) -> st
         return "<w:p>"
     numbering = (f'<w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'
                  if num_id is not None else "")
-    return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{numbering}</w:pPr>'
+    keep = "<w:keepNext/>" if keep_next else ""
+    return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep}{numbering}</w:pPr>'
 
 
 def run_open(style_id: str | None) -> str:
