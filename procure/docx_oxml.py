@@ -412,6 +412,28 @@ def set_style_outline_level(style: etree._Element, level: int) -> None:
         insert_in_order(ppr, etree.Element(qn("w:outlineLvl"), {VAL: str(level)}), _PPR_ORDER)
 
 
+def ensure_toc_tabs(style: etree._Element, number_width: int, right: int) -> None:
+    """Tab stops a contents entry ("3.1<tab>Title<tab>7") needs, where a style lacks them: a left
+    stop ``number_width`` after the style's indent for the title, and a right-aligned, dot-led
+    stop at ``right`` for the page number (Word's own TOC writes them into each entry instead)."""
+    kinds = {tab.get(VAL) for tab in style.iter(qn("w:tab"))}
+    ppr = style.find(PPR)
+    if ppr is None:
+        ppr = insert_in_order(style, etree.Element(PPR), _STYLE_ORDER)
+    tabs = ppr.find(qn("w:tabs"))
+    if tabs is None:
+        tabs = insert_in_order(ppr, etree.Element(qn("w:tabs")), _PPR_ORDER)
+    if not kinds & {"left", "start"}:
+        ind = ppr.find(qn("w:ind"))
+        try:
+            indent = int(ind.get(qn("w:left"), ind.get(qn("w:start"), 0))) if ind is not None else 0
+        except ValueError:
+            indent = 0
+        tabs.insert(0, etree.Element(qn("w:tab"), {VAL: "left", qn("w:pos"): str(indent + number_width)}))
+    if not kinds & {"right", "end"}:
+        etree.SubElement(tabs, qn("w:tab"), {VAL: "right", qn("w:leader"): "dot", qn("w:pos"): str(right)})
+
+
 def set_right_tabs(style: etree._Element, position: int) -> None:
     """Move a style's right-aligned tab stops to ``position`` (the text width)."""
     for tab in style.iter(qn("w:tab")):
