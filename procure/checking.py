@@ -109,7 +109,7 @@ def _placeholders_by_document(loaded: Loaded, file: str,
                               ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[Finding]]:
     """Each distinct placeholder, and each distinct proposal, with the documents that show it (in pack
     order), and any rendering errors."""
-    from procure.build import KINDS, render_markdown
+    from procure.build import KINDS, cover_placeholders, render_markdown
     from procure.markdown import parse, placeholders, proposals
 
     shown: dict[str, list[str]] = {}
@@ -121,7 +121,7 @@ def _placeholders_by_document(loaded: Loaded, file: str,
         except ProcureError as err:
             errors.extend(f for f in (_finding(i, INVALID, file) for i in err.issues) if f not in errors)
             continue
-        for gap in dict.fromkeys(placeholders(tree)):
+        for gap in dict.fromkeys(placeholders(tree) + cover_placeholders(loaded, kind, templates_dir)):
             shown.setdefault(gap, []).append(kind)
         for text in dict.fromkeys(proposals(tree)):
             proposed.setdefault(text, []).append(kind)
