@@ -8,8 +8,12 @@ because legal text must never vanish silently.
 Every paragraph and run gets a named Word style, set by style id (resolved once
 per process in :mod:`procure.styles`); there is no direct formatting, so a
 reference .docx restyles everything and Word's navigation pane and TOC work.
-The document is: a title page (title, document kind, a small table of facts),
-a table of contents, then the body; header and footer from the second page on.
+The document is: a title page (title, document kind, a small table of facts
+ending in its status), a table of contents, then the body; header and footer
+from the second page on. A placeholder or proposal shows its words; the field
+of the problem statement it names is a Word comment on it. A document that
+still holds one is a draft: its status says so, and a mark in the header of
+every page, the title page included.
 """
 
 from __future__ import annotations
