@@ -400,11 +400,20 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
     return tuple(rows)
 
 
+def cover_placeholders(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> list[str]:
+    """The placeholders a document's title page shows (a missing version, date or deadline), for check."""
+    from procure.docx_render import Gap
+    from procure.templating import load_strings
+
+    strings = load_strings(loaded.problem.language, templates_dir)
+    return [str(value) for _, value in cover_rows(loaded, kind, strings, templates_dir) if isinstance(value, Gap)]
+
+
 def build_document(loaded: Loaded, kind: str, options: BuildOptions,
                    page_numbers: Mapping[str, int] | None = None) -> Rendered:
     """Render one document to .docx bytes in memory; the Markdown is parsed once.
     ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages)."""
-    from procure.docx_render import render_document
+    from procure.docx_render import Gap, render_document
     from procure.markdown import parse, placeholders, proposals
     from procure.package import docx_bytes
     from procure.styles import style_for
@@ -413,7 +422,8 @@ def build_document(loaded: Loaded, kind: str, options: BuildOptions,
     tree = parse(markdown)
     meta = doc_meta(loaded, kind, options.templates_dir)
     document = render_document(tree, meta, style_for(options.reference_doc), page_numbers)
-    return Rendered(kind=kind, markdown=markdown, placeholders=tuple(placeholders(tree)),
+    gaps = placeholders(tree) + [str(value) for _, value in meta.cover_rows if isinstance(value, Gap)]
+    return Rendered(kind=kind, markdown=markdown, placeholders=tuple(dict.fromkeys(gaps)),
                     data=docx_bytes(document, meta), proposals=tuple(proposals(tree)))
 
 

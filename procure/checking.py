@@ -160,7 +160,7 @@ def _placeholders_by_document(loaded: Loaded, file: str, templates_dir: Path | N
     """Each distinct placeholder, and each distinct proposal, with the documents that show it (in pack
     order), and any rendering errors. ``known``: kind -> (placeholders, proposals) of documents
     already built (by ``procure render``), which are not rendered again."""
-    from procure.build import pack_kinds, render_markdown
+    from procure.build import cover_placeholders, pack_kinds, render_markdown
     from procure.markdown import parse, placeholders, proposals
 
     shown: dict[str, list[str]] = {}
@@ -176,7 +176,8 @@ def _placeholders_by_document(loaded: Loaded, file: str, templates_dir: Path | N
                 gaps, offers = known[kind]
             else:
                 tree = parse(render_markdown(loaded, kind, templates_dir))
-                gaps, offers = placeholders(tree), proposals(tree)
+                gaps = placeholders(tree) + cover_placeholders(loaded, kind, templates_dir)
+                offers = proposals(tree)
         except ProcureError as err:
             errors.extend(f for f in (_finding(i, INVALID, file) for i in err.issues) if f not in errors)
             continue
