@@ -77,7 +77,10 @@ def main() -> None:
                          for name in whole)
         _, merged = batch("--merge-manifests", str(work / "shard1" / "manifest-shard-1-of-2.json"),
                           str(work / "shard2" / "manifest-shard-2-of-2.json"), "-o", str(work / "merged"))
-        merged_same = (work / "merged" / "manifest.json").read_bytes() == (work / "one" / "manifest.json").read_bytes()
+        merged_file = work / "merged" / "manifest.json"
+        merged_same = merged_file.is_file() and merged_file.read_bytes() == (work / "one" / "manifest.json").read_bytes()
+        if merged.returncode != 0:
+            print(f"merging the shards' manifests failed: {merged.stderr.strip()}")
         print(f"shards 1/2 and 2/2: {shard_seconds[0]:.1f} s + {shard_seconds[1]:.1f} s, "
               f"{len(halves[0])} + {len(halves[1])} packs; exactly the whole's packs: {'yes' if exact else 'NO'}; "
               f"same bytes: {'yes' if bytes_same else 'NO'}; merged manifest = whole manifest: "

@@ -492,9 +492,7 @@ def stage_pack(task: Task) -> Staged | InputResult:
         placeholders = [{"document": output_path(Path(), task.reference, doc.kind).name, "kind": doc.kind,
                          "placeholder": gap} for doc in documents for gap in doc.placeholders]
         if options.strict:
-            findings += [_finding(Issue(loaded.source.location(()), f"{p['kind']} document: placeholder "
-                                        f"{p['placeholder']} still to fill in (--strict)"), "PRC020", task.input)
-                         for p in placeholders]
+            findings += _placeholder_findings(loaded, placeholders, task.input)
         if any(f["severity"] == "error" for f in findings):
             return InputResult(input=task.input, reference=task.reference, findings=findings,
                                input_sha256=task.input_sha256, seconds=time.perf_counter() - start)
@@ -538,6 +536,23 @@ def _lint(loaded: Any, name: str, strict: bool) -> list[dict[str, Any]]:
                          "PRC011", name) for w in loaded.warnings]
     findings += [{"file": f.file, "line": f.line, "column": f.column, "field": f.field, "code": f.code,
                   "severity": f.severity, "message": f.message} for f in run_checks(loaded, strict=strict)]
+    return findings
+
+
+def _placeholder_findings(loaded: Any, placeholders: list[dict[str, str]], name: str) -> list[dict[str, Any]]:
+    """--strict: an error per placeholder, at the field it names (as ``procure check --strict`` reports it)."""
+    from procure.checking import field_paths
+
+    findings = []
+    for item in placeholders:
+        field_name = item["placeholder"].strip("[]").rsplit(",", 1)[-1].strip()
+        parts = tuple(field_name.split("."))
+        if not all(part.replace("_", "").isalnum() for part in parts):
+            parts = ()
+        for path in field_paths(loaded.problem, parts):
+            issue = Issue(loaded.source.location(path), f"the {item['kind']} document shows {item['placeholder']}: "
+                                                        "fill in the field it names (--strict)")
+            findings.append(_finding(issue, "PRC020", name))
     return findings
 
 

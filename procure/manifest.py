@@ -62,22 +62,28 @@ def tree_hash(folder: Path, pattern: str = "**/*") -> str:
 
 
 def git_state(folder: Path) -> dict[str, Any] | None:
-    """``{"commit": ..., "dirty": ...}`` for a folder inside a git work tree, else None.
+    """``{"commit", "last_change", "dirty"}`` for a folder inside a git work tree, else None.
 
-    Dirty means uncommitted changes (or untracked files) under that folder.
+    ``commit`` is the repository's HEAD; ``last_change`` the latest commit that
+    touched the folder (it stays put while unrelated files are committed);
+    ``dirty`` means uncommitted changes or untracked files under the folder.
     """
+    def git(*args: str) -> str | None:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        return done.stdout.strip() if done.returncode == 0 else None
+
     try:
-        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=30)
-        if top.returncode != 0:
+        head = git("rev-parse", "HEAD")
+        if not head:
             return None
-        status = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-                                capture_output=True, text=True, timeout=60)
+        last = git("log", "-1", "--format=%H", "--", ".")
+        status = git("status", "--porcelain", "--", ".")
     except (OSError, subprocess.SubprocessError):
         return None
-    if status.returncode != 0:
+    if status is None:
         return None
-    return {"commit": top.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    return {"commit": head, "last_change": last or None, "dirty": bool(status)}
 
 
 @dataclass(frozen=True)

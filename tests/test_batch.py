@@ -207,7 +207,8 @@ def test_strict_fails_a_pack_with_placeholders(tmp_path: Path) -> None:
     paths[0].write_text(paths[0].read_text(encoding="utf-8").replace("  published: 2027-05-10\n", ""), encoding="utf-8")
     report = run_batch([str(tmp_path / "in")], BatchOptions(out_dir=tmp_path / "out", jobs=1, strict=True))
     assert report.failed and not packs(tmp_path / "out")
-    assert any(f["code"] == "PRC020" for f in report.results[0].findings)
+    strict = [f for f in report.results[0].findings if f["code"] == "PRC020"]
+    assert strict and strict[0]["field"] == "tender.published" and strict[0]["line"] > 1
     relaxed = run_batch([str(tmp_path / "in")], BatchOptions(out_dir=tmp_path / "out2", jobs=1))
     assert not relaxed.failed
     manifest = validate(tmp_path / "out2" / "GEN-0000" / "manifest.json")
@@ -250,3 +251,33 @@ def test_the_manifest_schema_rejects_a_broken_manifest(tmp_path: Path) -> None:
     manifest["packs"][0]["manifest_sha256"] = "not a hash"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(manifest, schema())
+
+
+def test_templates_in_git_are_recorded_and_a_change_rebuilds(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    make_inputs(tmp_path / "in", 2)
+    templates = tmp_path / "templates"
+    (templates / "nl").mkdir(parents=True)
+    (templates / "README.md").write_text("our clauses\n", encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "templates"]):
+        subprocess.run([git, "-C", str(templates), *command], check=True, env=env, capture_output=True)
+    head = subprocess.run([git, "-C", str(templates), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    out = tmp_path / "out"
+    assert run(str(tmp_path / "in"), "-o", str(out), "-j", "1", "--templates", str(templates)).exit_code == 0
+    manifest = validate(out / "GEN-0000" / "manifest.json")
+    assert manifest["templates"]["git"] == {"commit": head, "last_change": head, "dirty": False}
+    assert manifest["templates"]["path"] == str(templates)
+    (templates / "nl" / "strings.yaml").write_text("{}\n", encoding="utf-8")
+    result = run(str(tmp_path / "in"), "-o", str(out), "-j", "1", "--templates", str(templates))
+    assert "2 built, 0 skipped" in result.stderr
+    changed = validate(out / "GEN-0000" / "manifest.json")
+    assert changed["templates"]["git"] == {"commit": head, "last_change": head, "dirty": True}
+    assert changed["templates"]["sha256"] != manifest["templates"]["sha256"]
