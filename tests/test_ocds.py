@@ -99,7 +99,9 @@ def test_the_release_says_what_the_problem_statement_says() -> None:
     assert [(d["id"], d["language"], d["documentType"]) for d in tender_release["tender"]["documents"]] == [
         ("W-tender.docx", "nl", "biddingDocuments")]
     tender = tender_release["tender"]
-    assert tender["value"] == {"amount": 450000, "currency": "EUR"}
+    # the maximum value of the whole contract: iterations, options, exit support and scale-up options
+    assert tender["value"] == {"amount": int(loaded.problem.maximum_value), "currency": "EUR"}
+    assert loaded.problem.maximum_value > 450000
     assert tender["procurementMethod"] == "open" and tender["procurementMethodDetails"] == "openbare procedure"
     assert tender["awardCriteria"] == "ratedCriteria"
     (lot,) = tender["lots"]
