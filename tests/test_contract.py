@@ -122,3 +122,35 @@ def test_a_sub_central_buyer_without_terms_gets_no_terms_picked(tmp_path: Path) 
     text = render_markdown(loaded, "agreement")
     assert "GIBIT" in text and "tender.general_terms" in text  # named only inside the placeholder
     assert "Gemeentelijke Inkoopvoorwaarden" not in text
+
+
+def test_a_single_supplier_gets_no_relative_price_formula() -> None:
+    single = load_problem_text(variant({"tender.procedure": "single_private", "iteration_budget.per_iteration": 8000}),
+                               "p.yaml")
+    text = render_markdown(single, "price_form")
+    assert "single supplier" in text and "lowest evaluated price" not in text
+    several = render_markdown(load_problem_text(variant({}), "p.yaml"), "price_form")
+    assert "lowest evaluated price" in several
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), [
+    ({"contract": {"minimum_iterations": 9}}, "contract.minimum_iterations", "at most iteration_budget.iterations"),
+    ({"contract": {"exit_support": {"hours": 0, "max_rate": 10}}}, "contract.exit_support.hours", "1 to 10000"),
+    ({"contract": {"scale_up": [{"covers": "cloud", "maximum": 5}]}}, "contract.scale_up[0].covers", "rollout"),
+    ({"contract": {"decision_days": 99}}, "contract.decision_days", "1 to 30 working days"),
+])
+def test_a_wrong_contract_choice_is_located(changes: dict, field: str, words: str) -> None:
+    from procure.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        load_problem_text(variant(changes), "p.yaml")
+    (issue,) = err.value.issues
+    assert issue.location.field == field and words in issue.message and issue.location.line
+
+
+def test_the_value_counts_scale_up_options_and_exit_support_without_a_ceiling() -> None:
+    changes = {"contract": {"exit_support": {"hours": 10, "max_rate": 100},
+                            "scale_up": [{"covers": "hosting", "maximum": 5000}]}}
+    problem = load_problem_text(variant(changes), "p.yaml").problem
+    assert problem.maximum_value == 6 * 30000 + 5000 + 1000
+    assert problem.minimum_commitment == 2 * 30000  # no minimum_iterations: the whole initial term
