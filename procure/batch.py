@@ -474,7 +474,7 @@ def _render_all(tasks: list[Task], options: BatchOptions) -> Iterator[Staged | I
 
 def stage_pack(task: Task) -> Staged | InputResult:
     """Render one pack into a temporary folder in the output folder (a worker's job)."""
-    from procure.build import BuildOptions, build_document, output_path, pack_kinds
+    from procure.build import BuildOptions, build_document, kind_path, pack_kinds
     from procure.manifest import sha256_bytes
 
     start = time.perf_counter()
@@ -489,7 +489,7 @@ def stage_pack(task: Task) -> Staged | InputResult:
     try:
         findings = _lint(loaded, task.input, options.strict)
         documents = [build_document(loaded, kind, build_options) for kind in build_options.kinds]
-        placeholders = [{"document": output_path(Path(), task.reference, doc.kind).name, "kind": doc.kind,
+        placeholders = [{"document": kind_path(Path(), task.reference, doc.kind, options.templates_dir).name, "kind": doc.kind,
                          "placeholder": gap} for doc in documents for gap in doc.placeholders]
         if options.strict:
             findings += _placeholder_findings(loaded, placeholders, task.input)
@@ -497,7 +497,7 @@ def stage_pack(task: Task) -> Staged | InputResult:
             return InputResult(input=task.input, reference=task.reference, findings=findings,
                                input_sha256=task.input_sha256, seconds=time.perf_counter() - start)
         files: list[tuple[str, bytes, str]] = [
-            (output_path(Path(), task.reference, doc.kind).name, doc.data, doc.kind) for doc in documents]
+            (kind_path(Path(), task.reference, doc.kind, options.templates_dir).name, doc.data, doc.kind) for doc in documents]
         if options.ocds:
             from procure.ocds import ocds_bytes
 
