@@ -29,7 +29,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import cached_property, lru_cache, update_wrapper
 from pathlib import Path
-from types import BuiltinMethodType, MethodType
+from types import BuiltinMethodType, FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
@@ -173,14 +173,19 @@ def plain(value: Any) -> Any:
         return tuple(plain(item) for item in value)
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(plain(item) for item in value))
-    if callable(value) and getattr(value, "__module__", "") == __name__:
-        return value  # a function of this module, e.g. a filter passed on purpose
+    if _ours(value):
+        return value  # a function we wrote, passed on purpose (it is called, never looked into)
     raise TypeError(f"a {type(value).__name__} cannot be given to a template; make it plain data first")
 
 
 @lru_cache(maxsize=None)
 def _model_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return tuple(cls.model_fields)
+
+
+def _ours(value: Any) -> bool:
+    """A plain function defined in procure's own code (not a method, class or builtin)."""
+    return isinstance(value, FunctionType) and (getattr(value, "__module__", "") or "").split(".")[0] == "procure"
 
 
 def _exact_atom(value: Any) -> Any:
@@ -499,6 +504,8 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
 
     def is_safe_callable(self, obj: Any) -> bool:
         if id(obj) in self._trusted_ids or isinstance(obj, (Macro, BlockReference, LoopContext, Joiner)):
+            return True
+        if _ours(obj):  # a global or filter function of ours (attributes of functions stay unreachable)
             return True
         if isinstance(obj, type):
             return obj in (dict, Cycler, Joiner, Namespace)

@@ -377,3 +377,18 @@ def test_a_linked_strings_file_is_refused(tmp_path: Path) -> None:
                                       "-o", str(tmp_path / "out")])
     assert_no_traceback(result)
     assert result.exit_code == 1 and "strings.yaml leads outside the template folder" in result.output
+
+
+def test_functions_we_wrote_may_be_called_but_not_looked_into() -> None:
+    from procure.legal import consultation_basis
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment()
+    env.globals["basis"] = consultation_basis
+    assert env.from_string("{{ basis('en') | length > 0 }}").render() == "True"
+    with pytest.raises(Exception, match="unsafe"):
+        env.from_string("{{ basis.__globals__ }}").render()
+    with pytest.raises(Exception, match="unsafe"):
+        env.from_string("{{ basis.__code__ }}").render()
+    with pytest.raises(TypeError, match="plain data"):
+        plain({"f": print})
