@@ -463,12 +463,12 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         for name in ("lipsum", "range", *_JINJA_GLOBALS):
             self.globals.pop(name, None)
-        self.globals.update(_JINJA_GLOBALS)
+        self.globals.update(_JINJA_GLOBALS, range=safe_range)  # at most 100,000 numbers
         self.filters["attr"] = self._attr_filter
         self.filters["join"] = _join
         for name, check in _FILTER_CHECKS.items():
             self.filters[name] = _guard(self.filters[name], check)
-        self._trusted_ids: set[int] = set()
+        self._trusted_ids: set[int] = {id(safe_range)}
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """``*``, ``**``, ``+`` and ``%`` with their results' size checked before they are made."""
@@ -979,8 +979,8 @@ def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
         add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
-    env.globals.update(todo=_todo, or_todo=_or_todo, range=safe_range)
-    env.trust(_todo, _or_todo, safe_range)
+    env.globals.update(todo=_todo, or_todo=_or_todo)
+    env.trust(_todo, _or_todo)
     return env
 
 

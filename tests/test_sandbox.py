@@ -392,3 +392,35 @@ def test_functions_we_wrote_may_be_called_but_not_looked_into() -> None:
         env.from_string("{{ basis.__code__ }}").render()
     with pytest.raises(TypeError, match="plain data"):
         plain({"f": print})
+
+
+ORDINARY = {
+    "{% for x in [1,2,3] %}{{ loop.cycle('a','b') }}{{ loop.index }}{% endfor %}": "a1b2a3",
+    "{% set c = cycler('a','b') %}{{ c.next() }}{{ c.next() }}{{ c.current }}": "aba",
+    "{% set j = joiner(', ') %}{% for x in [1,2] %}{{ j() }}{{ x }}{% endfor %}": "1, 2",
+    "{% macro m() %}[{{ caller() }}]{% endmacro %}{% call m() %}inner{% endcall %}": "[inner]",
+    "{{ 'Abc'.upper() }} {{ 'a b'.split() | length }} {{ range(3) | list | length }}": "ABC 2 3",
+    "{{ d.items() | list | length }} {{ d.get('a') }} {{ d | dictsort | length }}": "2 1 2",
+    "{{ [3,1,2] | sort | join(',') }} {{ [1,2] | map('string') | join }} {{ 'x' ~ 1 ~ 'y' }}": "1,2,3 12 x1y",
+    "{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ ([1] + [2]) | length }} {{ '%05d' % 42 }}": "1024 ababab 2 00042",
+    "{{ dt.year }} {{ [1,2,3,4] | batch(2) | list | length }} {{ 'aXb' | replace('X', '-') }}": "2027 2 a-b",
+}
+
+
+@pytest.mark.parametrize("source,expected", list(ORDINARY.items()))
+def test_ordinary_jinja_still_works_in_the_sandbox(source: str, expected: str) -> None:
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment()
+    assert env.from_string(source).render(d=plain({"a": 1, "b": 2}), dt=date(2027, 1, 2)) == expected
+
+
+def test_blocks_super_and_self_still_work() -> None:
+    from jinja2 import DictLoader
+
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment(loader=DictLoader({
+        "base.md": "{% block a %}base{% endblock %}|{{ self.a() }}",
+        "child.md": "{% extends 'base.md' %}{% block a %}child+{{ super() }}{% endblock %}"}))
+    assert env.get_template("child.md").render() == "child+base|child+base"
