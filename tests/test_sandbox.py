@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from procure.cli import cli
 from procure.errors import TemplateError
 from procure.model import Problem
-from procure.templating import PlainMap, plain, render_markdown
+from procure.templating import PlainMap, plain
 from tests.test_cli import MINIMAL, assert_no_traceback, write
 
 #: A protocol-0 pickle that runs ``touch MARKER`` when unpickled (MARKER is replaced per test).
