@@ -189,7 +189,7 @@ def write_atomic(path: Path | str, data: bytes) -> None:
 
 #: The journal a pack's swap writes in its folder, and our own temporary files (see write_all_atomic).
 JOURNAL = ".procure-pack.journal"
-_OURS = re.compile(r"^\.(?P<target>.+)\.(?:[a-z0-9_]{8}\.tmp|[0-9a-f]{12}\.old)$")
+_OURS = re.compile(r"^\.(?P<target>.+\.docx|\.procure-pack\.journal)\.(?:[a-z0-9_]{8}\.tmp|[0-9a-f]{12}\.old)$")
 _DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
                           if hasattr(signal, name))
 

@@ -174,3 +174,12 @@ def test_two_writers_into_one_folder_never_mix_their_packs(tmp_path: Path) -> No
     assert reader_mixed == 0
     assert (tmp_path / "a.docx").read_bytes()[:1] == (tmp_path / "b.docx").read_bytes()[:1]
     assert names(tmp_path) == ["a.docx", "b.docx"]
+
+
+def test_only_our_own_temporary_files_are_cleared(tmp_path: Path) -> None:
+    ours = [".T-1-tender.docx.ab_cd123.tmp", ".T-1-tender.docx.0123456789ab.old", "..procure-pack.journal.0a1b2c3d.tmp"]
+    others = [".vimrc.abcdefgh.tmp", ".notes.txt.0123456789ab.old", "T-1-tender.docx.ab_cd123.tmp"]
+    for name in ours + others:
+        (tmp_path / name).write_text("x")
+    package.write_all_atomic([(tmp_path / "a.docx", b"a")])
+    assert names(tmp_path) == sorted(others + ["a.docx"])
