@@ -36,6 +36,7 @@ import yaml
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
+from jinja2.bccache import BytecodeCache
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter, sync_do_join
@@ -448,6 +449,32 @@ def _memory_budget(extra: int) -> Iterator[None]:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+#: Part of every compiled template's cache key: code compiled by another environment (without the
+#: size checks of _LimitedCodeGenerator, or by an older procure) is never loaded from a bytecode cache.
+_CODE_SALT = "procure-safe-environment-1"
+
+
+class _SaltedCache(BytecodeCache):
+    """A bytecode cache whose keys name this sandbox's code generator (see _CODE_SALT)."""
+
+    def __init__(self, inner: BytecodeCache) -> None:
+        self.inner = inner
+
+    def load_bytecode(self, bucket: Any) -> None:
+        self.inner.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self.inner.dump_bytecode(bucket)
+
+    def clear(self) -> None:
+        self.inner.clear()
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        from procure import __version__
+
+        return self.inner.get_cache_key(f"{_CODE_SALT}/{__version__}/{name}", filename)
+
+
 class SafeEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox with an allow-list: templates read plain data and call only what we allow.
 
@@ -469,6 +496,8 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         for name, check in _FILTER_CHECKS.items():
             self.filters[name] = _guard(self.filters[name], check)
         self._trusted_ids: set[int] = {id(safe_range)}
+        if self.bytecode_cache is not None:
+            self.bytecode_cache = _SaltedCache(self.bytecode_cache)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """``*``, ``**``, ``+`` and ``%`` with their results' size checked before they are made."""
@@ -979,8 +1008,8 @@ def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
         add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
-    env.globals.update(todo=_todo, or_todo=_or_todo)
-    env.trust(_todo, _or_todo)
+    env.globals.update(todo=_todo, or_todo=_or_todo, range=safe_range)
+    env.trust(_todo, _or_todo, safe_range)
     return env
 
 

@@ -424,3 +424,20 @@ def test_blocks_super_and_self_still_work() -> None:
         "base.md": "{% block a %}base{% endblock %}|{{ self.a() }}",
         "child.md": "{% extends 'base.md' %}{% block a %}child+{{ super() }}{% endblock %}"}))
     assert env.get_template("child.md").render() == "child+base|child+base"
+
+
+def test_code_compiled_without_the_size_checks_is_never_loaded_from_a_bytecode_cache(tmp_path: Path) -> None:
+    from jinja2 import DictLoader, FileSystemBytecodeCache
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from procure.templating import LimitError, SafeEnvironment
+
+    source = {"t.md": "{% set ns = namespace(s='x') %}{% for i in range(25) %}{% set ns.s = ns.s ~ ns.s %}"
+                      "{% endfor %}{{ ns.s | length }}"}  # 33 million characters: past the limit
+    plain_env = ImmutableSandboxedEnvironment(loader=DictLoader(source),
+                                              bytecode_cache=FileSystemBytecodeCache(str(tmp_path)))
+    assert plain_env.get_template("t.md").render() == str(2**25)  # unchecked code now sits in the cache
+    assert list(tmp_path.iterdir())
+    safe = SafeEnvironment(loader=DictLoader(source), bytecode_cache=FileSystemBytecodeCache(str(tmp_path)))
+    with pytest.raises(LimitError):
+        safe.get_template("t.md").render()
