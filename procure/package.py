@@ -17,14 +17,19 @@ python-docx's ``save()`` on its default template.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import shutil
+import signal
 import struct
 import tempfile
+import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +202,13 @@ def write_atomic(path: Path | str, data: bytes) -> None:
     write_all_atomic([(Path(path), data)])
 
 
+#: The journal a pack's swap writes in its folder, and our own temporary files (see write_all_atomic).
+JOURNAL = ".procure-pack.journal"
+_OURS = re.compile(r"^\.(?P<target>.+\.docx|\.procure-pack\.journal)\.(?:[a-z0-9_]{8}\.tmp|[0-9a-f]{12}\.old)$")
+_DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+                          if hasattr(signal, name))
+
+
 def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
     """Write several files so that either all are replaced or none is.
 
@@ -206,7 +218,22 @@ def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
     files already replaced get their old contents back (kept as hard links while
     the set is swapped in). On any failure no temporary file is left behind and
     an :class:`OutputError` names the path.
+
+    Against kills and a second render into the same folder: the folder is locked
+    for the whole write (two packs never mix); the swap runs with SIGINT, SIGTERM,
+    SIGHUP and SIGQUIT held back (such a kill lands after it, on a whole pack); and
+    a journal records the swap, so after a SIGKILL or power loss the next write into
+    the folder first puts the interrupted pack back as it was, and clears temporary
+    files our own earlier runs left.
     """
+    folders = sorted({Path(path).parent for path, _ in files}, key=str)
+    with _locked(folders):
+        for folder in folders:
+            _recover(folder)
+        _write_all(files)
+
+
+def _write_all(files: Sequence[tuple[Path, bytes]]) -> None:
     staged: list[tuple[str, Path]] = []
     current: Path | None = None
     try:
@@ -222,30 +249,159 @@ def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
         raise
 
 
-def _swap_in(staged: list[tuple[str, Path]]) -> None:
-    """Rename staged files over their targets; on a failure, restore the targets already replaced."""
-    done: list[tuple[str | None, Path]] = []
+@contextmanager
+def _locked(folders: Sequence[Path]) -> Iterator[None]:
+    """An exclusive lock on each folder (flock on the folder itself: no lock file is left behind)."""
     try:
-        for tmp, path in staged:
-            backup = _keep_old(path)
-            done.append((backup, path))
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no locking
+        yield
+        return
+    handles: list[int] = []
+    try:
+        for folder in folders:
             try:
-                os.replace(tmp, path)
+                handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
             except OSError as exc:
-                exc.target = path  # type: ignore[attr-defined]  # which target, for the message
-                raise
-    except BaseException:
-        for backup, path in reversed(done[:-1]):
-            if backup is None:
-                _remove_quietly(str(path))
-            else:
-                os.replace(backup, path)
-        if done and done[-1][0] is not None:
-            _remove_quietly(done[-1][0])
-        raise
-    for backup, _ in done:
-        if backup is not None:
-            _remove_quietly(backup)
+                raise OutputError(f"cannot write into {folder}: {exc.strerror or exc}",
+                                  Location(file=str(folder))) from exc
+            handles.append(handle)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except OSError:  # a file system without locks: go on unlocked, as before
+                pass
+        yield
+    finally:
+        for handle in handles:
+            os.close(handle)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back the catchable kill signals for a short critical section (main thread only)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _recover(folder: Path) -> None:
+    """Undo a swap a kill interrupted (from its journal) and clear our own stale temporary files.
+
+    Called with the folder locked, so no other render of ours is writing there: every file
+    named like our temporary files is left over from a run that was killed.
+    """
+    journal = folder / JOURNAL
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        entries = None
+    except (OSError, ValueError):
+        entries = []  # unreadable: it is replaced whole (never written in place), so this is not ours
+    for entry in entries or []:
+        target, backup, staged = folder / entry["target"], entry.get("backup"), folder / entry["staged"]
+        if backup and (folder / backup).exists():
+            os.replace(folder / backup, target)  # the old file, as it was before the swap
+        elif not backup and not staged.exists() and target.exists():
+            target.unlink()  # new in the interrupted pack and already moved in: not part of the old pack
+        _remove_quietly(str(staged))
+    if entries is not None:
+        _fsync_folder(folder)
+        _remove_quietly(str(journal))
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if _OURS.match(name):
+            _remove_quietly(str(folder / name))
+
+
+def _write_journal(staged: list[tuple[str, Path]], backups: list[str | None]) -> None:
+    """Record the swap about to happen, durably, in each folder it touches."""
+    by_folder: dict[Path, list[dict[str, str | None]]] = {}
+    for (tmp, path), backup in zip(staged, backups):
+        by_folder.setdefault(path.parent, []).append(
+            {"target": path.name, "staged": Path(tmp).name, "backup": Path(backup).name if backup else None})
+    for folder, entries in by_folder.items():
+        name = folder / f".{JOURNAL}.{secrets.token_hex(4)}.tmp"
+        try:
+            with open(name, "w", encoding="utf-8") as handle:
+                json.dump(entries, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(name, folder / JOURNAL)
+        except BaseException:
+            _remove_quietly(str(name))
+            raise
+        _fsync_folder(folder)
+
+
+def _drop_journal(staged: list[tuple[str, Path]]) -> None:
+    for folder in {path.parent for _, path in staged}:
+        _remove_quietly(str(folder / JOURNAL))
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make renames in ``folder`` durable (where the platform allows fsync on a folder)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _swap_in(staged: list[tuple[str, Path]]) -> None:
+    """Rename staged files over their targets; on a failure, restore the targets already replaced.
+
+    The old files are first kept as hard links and the swap is journalled; catchable
+    kill signals wait until the swap is over.
+    """
+    with _signals_held():
+        backups: list[str | None] = []
+        try:
+            for _, path in staged:
+                backups.append(_keep_old(path))
+            _write_journal(staged, backups)
+        except BaseException:
+            for backup in backups:
+                if backup is not None:
+                    _remove_quietly(backup)
+            _drop_journal(staged)
+            raise
+        done: list[Path] = []
+        try:
+            for tmp, path in staged:
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    exc.target = path  # type: ignore[attr-defined]  # which target, for the message
+                    raise
+                done.append(path)
+        except BaseException:
+            for path, backup in reversed(list(zip(done, backups))):
+                if backup is None:
+                    _remove_quietly(str(path))
+                else:
+                    os.replace(backup, path)
+            for backup in backups[len(done):]:
+                if backup is not None:
+                    _remove_quietly(backup)
+            _drop_journal(staged)
+            raise
+        _drop_journal(staged)
+        for backup in backups:
+            if backup is not None:
+                _remove_quietly(backup)
 
 
 def _keep_old(path: Path) -> str | None:

@@ -406,6 +406,7 @@ _PAGE_SETUP = ("w:pgSz", "w:pgMar", "w:pgNumType", "w:cols", "w:vAlign", "w:text
 #: Limits against a hostile archive: checked on the zip directory before a part is inflated, and
 #: again while inflating (a directory can lie).
 MAX_ENTRIES = 5000
+MAX_REFERENCE_BYTES = 256 * 1024 * 1024
 MAX_PART_BYTES = 32 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed / compressed, for parts above 1 MiB
 _RATIO_FLOOR = 1024 * 1024
@@ -436,6 +437,10 @@ class _Reference:
         import zipfile
 
         self.path = path
+        size = path.stat().st_size
+        if size > MAX_REFERENCE_BYTES:
+            raise self.error(f"it is {size / 1024**2:,.0f} MiB; a reference document (styles and page set-up) "
+                             f"is far smaller, at most {MAX_REFERENCE_BYTES // 1024**2} MiB")
         try:
             self.zip = zipfile.ZipFile(path)
             infos = self.zip.infolist()
@@ -506,6 +511,10 @@ class _Reference:
         for override in types.iterchildren(f"{{{_CT_NS}}}Override"):
             if override.get("PartName", "").lstrip("/") == name:
                 return override.get("ContentType")
+        extension = name.rpartition(".")[2].casefold()
+        for default in types.iterchildren(f"{{{_CT_NS}}}Default"):
+            if default.get("Extension", "").casefold() == extension:
+                return default.get("ContentType")
         return None
 
 

@@ -29,13 +29,14 @@ from decimal import Decimal
 from enum import Enum
 from functools import cached_property, lru_cache, update_wrapper
 from pathlib import Path
-from types import BuiltinMethodType, MethodType
+from types import BuiltinMethodType, FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
+from jinja2.bccache import BytecodeCache
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter, sync_do_join
@@ -173,14 +174,19 @@ def plain(value: Any) -> Any:
         return tuple(plain(item) for item in value)
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(plain(item) for item in value))
-    if callable(value) and getattr(value, "__module__", "") == __name__:
-        return value  # a function of this module, e.g. a filter passed on purpose
+    if _ours(value):
+        return value  # a function we wrote, passed on purpose (it is called, never looked into)
     raise TypeError(f"a {type(value).__name__} cannot be given to a template; make it plain data first")
 
 
 @lru_cache(maxsize=None)
 def _model_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return tuple(cls.model_fields)
+
+
+def _ours(value: Any) -> bool:
+    """A plain function defined in procure's own code (not a method, class or builtin)."""
+    return isinstance(value, FunctionType) and (getattr(value, "__module__", "") or "").split(".")[0] == "procure"
 
 
 def _exact_atom(value: Any) -> Any:
@@ -443,6 +449,32 @@ def _memory_budget(extra: int) -> Iterator[None]:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+#: Part of every compiled template's cache key: code compiled by another environment (without the
+#: size checks of _LimitedCodeGenerator, or by an older procure) is never loaded from a bytecode cache.
+_CODE_SALT = "procure-safe-environment-1"
+
+
+class _SaltedCache(BytecodeCache):
+    """A bytecode cache whose keys name this sandbox's code generator (see _CODE_SALT)."""
+
+    def __init__(self, inner: BytecodeCache) -> None:
+        self.inner = inner
+
+    def load_bytecode(self, bucket: Any) -> None:
+        self.inner.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self.inner.dump_bytecode(bucket)
+
+    def clear(self) -> None:
+        self.inner.clear()
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        from procure import __version__
+
+        return self.inner.get_cache_key(f"{_CODE_SALT}/{__version__}/{name}", filename)
+
+
 class SafeEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox with an allow-list: templates read plain data and call only what we allow.
 
@@ -458,12 +490,14 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         for name in ("lipsum", "range", *_JINJA_GLOBALS):
             self.globals.pop(name, None)
-        self.globals.update(_JINJA_GLOBALS)
+        self.globals.update(_JINJA_GLOBALS, range=safe_range)  # at most 100,000 numbers
         self.filters["attr"] = self._attr_filter
         self.filters["join"] = _join
         for name, check in _FILTER_CHECKS.items():
             self.filters[name] = _guard(self.filters[name], check)
-        self._trusted_ids: set[int] = set()
+        self._trusted_ids: set[int] = {id(safe_range)}
+        if self.bytecode_cache is not None:
+            self.bytecode_cache = _SaltedCache(self.bytecode_cache)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """``*``, ``**``, ``+`` and ``%`` with their results' size checked before they are made."""
@@ -499,6 +533,8 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
 
     def is_safe_callable(self, obj: Any) -> bool:
         if id(obj) in self._trusted_ids or isinstance(obj, (Macro, BlockReference, LoopContext, Joiner)):
+            return True
+        if _ours(obj):  # a global or filter function of ours (attributes of functions stay unreachable)
             return True
         if isinstance(obj, type):
             return obj in (dict, Cycler, Joiner, Namespace)

@@ -223,3 +223,25 @@ def test_render_with_a_malformed_reference_names_it(tmp_path: Path) -> None:
                                       "--reference-doc", str(path)])
     assert_no_traceback(result)
     assert result.exit_code == 1 and "ref.docx" in result.output and "used twice" in result.output
+
+
+def test_an_oversized_reference_is_refused_unread(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(styles, "MAX_REFERENCE_BYTES", 1000)
+    with pytest.raises(StyleError, match="far smaller"):
+        styles.reference_style(make_reference(tmp_path / "ref.docx"))
+
+
+def test_too_many_entries_are_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(styles, "MAX_ENTRIES", 5)
+    with pytest.raises(StyleError, match="entries"):
+        styles.reference_style(make_reference(tmp_path / "ref.docx"))
+
+
+def test_a_main_part_typed_by_default_extension_is_accepted(tmp_path: Path) -> None:
+    path = make_reference(tmp_path / "ref.docx")
+    types = zipfile.ZipFile(path).read("[Content_Types].xml").decode()
+    types = re.sub(r'<Override PartName="/word/document.xml"[^>]*/>', "", types).replace(
+        'ContentType="application/xml"',
+        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"')
+    rewrite(path, {"[Content_Types].xml": types.encode()})
+    assert styles.reference_style(path).id("heading 1") == "Kop1"

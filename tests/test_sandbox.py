@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from procure.cli import cli
 from procure.errors import TemplateError
 from procure.model import Problem
-from procure.templating import PlainMap, plain, render_markdown
+from procure.templating import PlainMap, plain
 from tests.test_cli import MINIMAL, assert_no_traceback, write
 
 #: A protocol-0 pickle that runs ``touch MARKER`` when unpickled (MARKER is replaced per test).
@@ -378,3 +378,67 @@ def test_a_linked_strings_file_is_refused(tmp_path: Path) -> None:
                                       "-o", str(tmp_path / "out")])
     assert_no_traceback(result)
     assert result.exit_code == 1 and "strings.yaml leads outside the template folder" in result.output
+
+
+def test_functions_we_wrote_may_be_called_but_not_looked_into() -> None:
+    from procure.legal import consultation_basis
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment()
+    env.globals["basis"] = consultation_basis
+    assert env.from_string("{{ basis('en') | length > 0 }}").render() == "True"
+    with pytest.raises(Exception, match="unsafe"):
+        env.from_string("{{ basis.__globals__ }}").render()
+    with pytest.raises(Exception, match="unsafe"):
+        env.from_string("{{ basis.__code__ }}").render()
+    with pytest.raises(TypeError, match="plain data"):
+        plain({"f": print})
+
+
+ORDINARY = {
+    "{% for x in [1,2,3] %}{{ loop.cycle('a','b') }}{{ loop.index }}{% endfor %}": "a1b2a3",
+    "{% set c = cycler('a','b') %}{{ c.next() }}{{ c.next() }}{{ c.current }}": "aba",
+    "{% set j = joiner(', ') %}{% for x in [1,2] %}{{ j() }}{{ x }}{% endfor %}": "1, 2",
+    "{% macro m() %}[{{ caller() }}]{% endmacro %}{% call m() %}inner{% endcall %}": "[inner]",
+    "{{ 'Abc'.upper() }} {{ 'a b'.split() | length }} {{ range(3) | list | length }}": "ABC 2 3",
+    "{{ d.items() | list | length }} {{ d.get('a') }} {{ d | dictsort | length }}": "2 1 2",
+    "{{ [3,1,2] | sort | join(',') }} {{ [1,2] | map('string') | join }} {{ 'x' ~ 1 ~ 'y' }}": "1,2,3 12 x1y",
+    "{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ ([1] + [2]) | length }} {{ '%05d' % 42 }}": "1024 ababab 2 00042",
+    "{{ dt.year }} {{ [1,2,3,4] | batch(2) | list | length }} {{ 'aXb' | replace('X', '-') }}": "2027 2 a-b",
+}
+
+
+@pytest.mark.parametrize("source,expected", list(ORDINARY.items()))
+def test_ordinary_jinja_still_works_in_the_sandbox(source: str, expected: str) -> None:
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment()
+    assert env.from_string(source).render(d=plain({"a": 1, "b": 2}), dt=date(2027, 1, 2)) == expected
+
+
+def test_blocks_super_and_self_still_work() -> None:
+    from jinja2 import DictLoader
+
+    from procure.templating import SafeEnvironment
+
+    env = SafeEnvironment(loader=DictLoader({
+        "base.md": "{% block a %}base{% endblock %}|{{ self.a() }}",
+        "child.md": "{% extends 'base.md' %}{% block a %}child+{{ super() }}{% endblock %}"}))
+    assert env.get_template("child.md").render() == "child+base|child+base"
+
+
+def test_code_compiled_without_the_size_checks_is_never_loaded_from_a_bytecode_cache(tmp_path: Path) -> None:
+    from jinja2 import DictLoader, FileSystemBytecodeCache
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from procure.templating import LimitError, SafeEnvironment
+
+    source = {"t.md": "{% set ns = namespace(s='x') %}{% for i in range(25) %}{% set ns.s = ns.s ~ ns.s %}"
+                      "{% endfor %}{{ ns.s | length }}"}  # 33 million characters: past the limit
+    plain_env = ImmutableSandboxedEnvironment(loader=DictLoader(source),
+                                              bytecode_cache=FileSystemBytecodeCache(str(tmp_path)))
+    assert plain_env.get_template("t.md").render() == str(2**25)  # unchecked code now sits in the cache
+    assert list(tmp_path.iterdir())
+    safe = SafeEnvironment(loader=DictLoader(source), bytecode_cache=FileSystemBytecodeCache(str(tmp_path)))
+    with pytest.raises(LimitError):
+        safe.get_template("t.md").render()
