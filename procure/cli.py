@@ -59,7 +59,8 @@ def cli() -> None:
               help="Which document to render: a declared kind (consultation, tender, agreement, price_form, "
                    "consultation_report, or one a --templates folder declares) or all, the whole pack.")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A folder of templates searched before the built-in ones (override one partial or all).")
+              multiple=True, help="A folder of templates searched before the built-in ones (override one "
+              "partial or all); repeat it to layer several, the first wins. PROCURE_TEMPLATES adds more.")
 @click.option("--reference-doc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A .docx whose styles (the organisation's house style) the documents use.")
 @click.option("--strict", is_flag=True, help="Refuse to write documents that still hold placeholders.")
@@ -71,7 +72,7 @@ def cli() -> None:
               help="Page numbers in the table of contents, from one layout by LibreOffice (about 2 s a "
                    "document). Default: on when LibreOffice (soffice) and pdfinfo are installed; without "
                    "them Word fills the pages in when it opens the file.")
-def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: Path | None,
+def render(problems: tuple[Path, ...], out_dir: Path, doc: str, templates_dir: tuple[Path, ...],
            reference_doc: Path | None, strict: bool, jobs: int, fmt: str, toc_pages: bool | None) -> None:
     """Render problem statements into .docx documents.
 
@@ -128,11 +129,11 @@ def _print_render_result(result: PackResult) -> None:
 @click.option("--words", "words_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A YAML file with extra solution words per language ({nl: [...], en: [...]}).")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Templates to look for placeholders in (as with render).")
+              multiple=True, help="Templates to look for placeholders in (as with render; repeatable).")
 @click.option("--explain", "explain_code", metavar="CODE", help="Explain one rule and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule with its code and severity, and exit.")
 def check(problems: tuple[Path, ...], strict: bool, fmt: str, words_file: Path | None,
-          templates_dir: Path | None, explain_code: str | None, list_rules: bool) -> None:
+          templates_dir: tuple[Path, ...], explain_code: str | None, list_rules: bool) -> None:
     """Validate problem statements and lint them as tenders.
 
     Reports schema errors, the agile-procurement rules (problem not solution,
@@ -193,6 +194,68 @@ def schema() -> None:
     from procure.scaffold import problem_json_schema
 
     click.echo(json.dumps(problem_json_schema(), indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- templates (issue 13)
+
+_TEMPLATES_OPTION = click.option(
+    "--templates", "templates_dirs", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+    help="A template folder in front of the built-in set (repeatable, the first wins; PROCURE_TEMPLATES adds more).")
+
+
+@cli.group()
+def templates() -> None:
+    """Inspect, export and check template sets.
+
+    An organisation's template folder (--templates DIR, or PROCURE_TEMPLATES) is
+    searched before the built-in templates: a file there replaces the built-in
+    one, and a template that starts with {% extends "builtin/nl/tender.md" %}
+    overrides single blocks and inherits the rest.
+    """
+
+
+@templates.command("list")
+@_TEMPLATES_OPTION
+def templates_list(templates_dirs: tuple[Path, ...]) -> None:
+    """List every effective template and the folder it comes from."""
+    from procure.template_sets import effective_set, search_path
+
+    try:
+        entries = effective_set(search_path(templates_dirs))
+    except ProcureError as err:
+        _fail(err)
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
+        click.echo(f"{entry.name:<{width}}  {entry.origin()}")
+
+
+@templates.command("show")
+@click.argument("name")
+@_TEMPLATES_OPTION
+def templates_show(name: str, templates_dirs: tuple[Path, ...]) -> None:
+    """Print the effective template NAME (e.g. nl/tender.md; builtin/nl/tender.md for the built-in one)."""
+    from procure.template_sets import resolve_name, search_path
+
+    try:
+        path = resolve_name(name, search_path(templates_dirs))
+    except ProcureError as err:
+        _fail(err)
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@templates.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that exist already.")
+def templates_export(directory: Path, force: bool) -> None:
+    """Write the built-in template set into DIRECTORY, to start an organisation's set from."""
+    from procure.template_sets import export_builtin
+
+    try:
+        written = export_builtin(directory, force=force)
+    except ProcureError as err:
+        _fail(err)
+    click.echo(f"wrote {len(written)} files to {directory}: edit them, then run "
+               f"`procure templates check {directory}`")
 
 
 def main() -> None:

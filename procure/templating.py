@@ -28,7 +28,7 @@ from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, Undefined, pass_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
@@ -492,12 +492,12 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
-def _search_path(templates_dir: Path | None) -> tuple[Path, ...]:
-    """The folders searched for templates, a user's override first."""
-    builtin = builtin_templates_dir()
-    if templates_dir is None or Path(templates_dir).resolve() == builtin:
-        return (builtin,)
-    return (Path(templates_dir).resolve(), builtin)
+def _search_path(templates_dir: Path | tuple[Path, ...] | None) -> tuple[Path, ...]:
+    """The folders searched for templates, first wins: the given folder(s), then those of
+    ``PROCURE_TEMPLATES``, then the built-in set (see :mod:`procure.template_sets`)."""
+    from procure.template_sets import search_path
+
+    return search_path(templates_dir)
 
 
 def load_strings(language: str, templates_dir: Path | None = None) -> dict[str, Any]:
@@ -523,7 +523,7 @@ def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
         raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
     builtin = _read_strings(builtin_path)
     merged = copy.deepcopy(builtin)
-    for folder in search[:-1]:
+    for folder in reversed(search[:-1]):  # the first folder wins, so it is merged last
         path = folder / language / "strings.yaml"
         if path.is_file():
             override = _read_strings(path)
@@ -696,7 +696,8 @@ def capfirst(value: str) -> str:
 def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
     env = SafeEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in search]),
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in search]
+                            + [PrefixLoader({"builtin": FileSystemLoader(str(search[-1]))})]),
         undefined=StrictUndefined,
         finalize=_finalize,
         autoescape=False,
