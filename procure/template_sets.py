@@ -38,9 +38,10 @@ ENV_VAR = "PROCURE_TEMPLATES"
 #: The name prefix under which the built-in templates stay reachable from an overriding template.
 BUILTIN_PREFIX = "builtin"
 #: The languages a template set may hold (the document languages procure renders).
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en")  # the keys of procure.templating.LOCALES
 #: Files a language folder holds besides its partials.
-TOP_FILES = ("tender.md", "consultation.md", "strings.yaml")
+#: The declaration of the document kinds, at the top of a set (its templates are allowed too).
+KINDS_FILE = "kinds.yaml"
 PARTIALS = "partials"
 #: Files at the top of a template repository that are not templates (a README, licence, CI set-up).
 _IGNORED_TOP = ("readme", "license", "licence", "changelog", "copying", "notice", "contributing")
@@ -134,14 +135,40 @@ def _files_of(folder: Path) -> list[str]:
     return names
 
 
-def expected_place(name: str) -> bool:
-    """Whether a relative file name is one procure reads from a template set."""
+def declared_templates(search: Iterable[Path]) -> frozenset[str]:
+    """The document templates (``<lang>/<template>.md`` stems) the layered set declares: the built-in
+    ones and those named in any layer's ``kinds.yaml`` (``kinds.<name>.template``)."""
+    import yaml
+
+    stems = {n.split("/")[1][:-3] for n in builtin_names() if n.count("/") == 1 and n.endswith(".md")}
+    for folder in search:
+        path = folder / KINDS_FILE
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            continue  # a broken kinds.yaml is reported by whoever reads the kinds
+        kinds = data.get("kinds") if isinstance(data, dict) else None
+        for entry in (kinds or {}).values() if isinstance(kinds, dict) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("template"), str):
+                stems.add(entry["template"])
+    return frozenset(stems)
+
+
+def expected_place(name: str, declared: frozenset[str] | None = None) -> bool:
+    """Whether a relative file name is one procure reads from a template set: a built-in name,
+    ``kinds.yaml``, ``<lang>/strings.yaml``, ``<lang>/<declared template>.md`` or a Markdown file in
+    ``<lang>/partials/`` (or another sub-folder the built-in set has)."""
+    if name in builtin_names() or name == KINDS_FILE:
+        return True
     parts = name.split("/")
+    if parts[0] not in LANGUAGES or len(parts) < 2 or not parts[-1].endswith(".md"):
+        return False
     if len(parts) == 2:
-        return parts[0] in LANGUAGES and parts[1] in TOP_FILES
-    if len(parts) == 3:
-        return parts[0] in LANGUAGES and parts[1] == PARTIALS and parts[2].endswith(".md")
-    return False
+        return parts[1][:-3] in (declared if declared is not None else declared_templates(()))
+    folders = {PARTIALS} | {"/".join(n.split("/")[1:-1]) for n in builtin_names() if n.count("/") >= 2}
+    return "/".join(parts[1:-1]) in folders
 
 
 def _suggest(name: str) -> str:
@@ -162,14 +189,16 @@ def layout_issues(search: Iterable[Path]) -> list[Issue]:
     and are left alone; anything else outside ``<lang>/`` that looks like a template is reported.
     """
     folders = [f for f in search if f != builtin_dir()]
-    return [issue for folder in folders for issue in _folder_issues(folder)]
+    declared = declared_templates(folders)
+    return [issue for folder in folders for issue in _folder_issues(folder, declared)]
 
 
 @lru_cache(maxsize=64)
-def _folder_issues_cached(folder: Path, stamp: tuple[tuple[str, float], ...]) -> tuple[Issue, ...]:
+def _folder_issues_cached(folder: Path, stamp: tuple[tuple[str, float], ...],
+                          declared: frozenset[str]) -> tuple[Issue, ...]:
     issues: list[Issue] = []
     for name, _ in stamp:
-        if expected_place(name) or not _looks_like_template(name):
+        if expected_place(name, declared) or not _looks_like_template(name):
             continue
         parts = name.split("/")
         hint = _suggest(name)
@@ -180,8 +209,8 @@ def _folder_issues_cached(folder: Path, stamp: tuple[tuple[str, float], ...]) ->
         elif len(parts) == 3 and parts[1] == PARTIALS:
             message = f"'{name}' is not a Markdown partial (partials end in .md), so procure never reads it"
         else:
-            message = (f"'{name}' is not a template procure reads (a language folder holds "
-                       f"{', '.join(TOP_FILES)} and partials/*.md){where}")
+            message = (f"'{name}' is not a template procure reads (a language folder holds strings.yaml, "
+                       f"the templates of the document kinds declared in {KINDS_FILE} and partials/*.md){where}")
         issues.append(Issue(Location(file=str(folder / name)), message))
     return tuple(issues)
 
@@ -203,10 +232,10 @@ def _looks_like_template(name: str) -> bool:
     return base in template_like or PARTIALS in parts[:-1]
 
 
-def _folder_issues(folder: Path) -> list[Issue]:
+def _folder_issues(folder: Path, declared: frozenset[str]) -> list[Issue]:
     names = _files_of(folder)
     stamp = tuple((n, _mtime(folder / n)) for n in names)
-    return list(_folder_issues_cached(folder, stamp))
+    return list(_folder_issues_cached(folder, stamp, declared))
 
 
 def _mtime(path: Path) -> float:
@@ -262,9 +291,10 @@ def _same_bytes(one: Path, other: Path) -> bool:
 def effective_set(search: Sequence[Path]) -> list[Effective]:
     """Every template name in the layered set and the folder that serves it, sorted by name."""
     found: dict[str, list[Path]] = {}
+    declared = declared_templates(search)
     for folder in search:
         for name in _files_of(folder):
-            if expected_place(name):
+            if expected_place(name, declared):
                 found.setdefault(name, []).append(folder)
     return [Effective(name, folders[0] / name, folders[0], tuple(f / name for f in folders[1:]))
             for name, folders in sorted(found.items())]
@@ -292,7 +322,7 @@ def resolve_name(name: str, search: Sequence[Path]) -> Path:
         raise TemplateError(f"'{name}' is not a template name; names look like nl/tender.md")
     for folder in search:
         candidate = folder / clean
-        if expected_place(clean) and candidate.is_file():
+        if expected_place(clean, declared_templates(search)) and candidate.is_file():
             return candidate
     known = sorted({e.name for e in effective_set(search)})
     close = difflib.get_close_matches(clean, known, n=1, cutoff=0.5)

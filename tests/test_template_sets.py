@@ -153,3 +153,13 @@ def test_render_accepts_several_template_folders(tmp_path: Path) -> None:
 
 def test_template_set_error_is_a_procure_error() -> None:
     assert issubclass(TemplateSetError, ProcureError)
+
+
+def test_a_document_kind_declared_in_kinds_yaml_may_have_its_own_template(tmp_path: Path) -> None:
+    (tmp_path / "nl").mkdir()
+    (tmp_path / "nl" / "annex.md").write_text("# Bijlage\n", encoding="utf-8")
+    issues = layout_issues((tmp_path.resolve(), builtin_templates_dir()))
+    assert [i.location.file for i in issues] == [str(tmp_path.resolve() / "nl" / "annex.md")]
+    assert "kinds.yaml" in issues[0].message
+    (tmp_path / "kinds.yaml").write_text("kinds:\n  annex:\n    template: annex\n    file: annex\n", encoding="utf-8")
+    assert layout_issues((tmp_path.resolve(), builtin_templates_dir())) == []
