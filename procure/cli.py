@@ -290,6 +290,47 @@ def templates_check(directory: Path | None, base: str | None, extra_examples: tu
     sys.exit(EXIT_INVALID if findings else 0)
 
 
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--base", metavar="REV", help="The git revision whose templates to compare with (e.g. main, HEAD~1).")
+@click.option("--head", metavar="REV", help="The revision to compare (default: the working tree).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The template folder whose history to read (default: the first PROCURE_TEMPLATES folder, "
+              "else ./ or ./templates when they hold a template set, else the built-in templates).")
+@click.option("--base-templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Compare two folders instead: the base template folder ...")
+@click.option("--head-templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="... and the head template folder.")
+@click.option("--redline", "redline_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a Word document with tracked changes per changed document into this folder.")
+@click.option("--doc", "doc", type=click.Choice(DOC_CHOICES), default="all", show_default=True,
+              help="Which document to compare.")
+def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templates_dir: Path | None,
+         base_templates: Path | None, head_templates: Path | None, redline_dir: Path | None, doc: str) -> None:
+    """Show what a template change does to the documents of PROBLEMS.
+
+    Renders each problem statement with the templates at --base and at --head
+    (or the working tree), compares each document paragraph by paragraph and
+    prints the changed paragraphs under their headings, the unchanged documents
+    and a summary. With --redline, writes per changed document a .docx whose
+    changes are Word tracked changes, to send to legal review.
+    """
+    from procure.diff import diff_problems, format_report, write_redlines
+
+    try:
+        report = diff_problems(list(problems), folder=templates_dir, base=base, head=head,
+                               base_dir=base_templates, head_dir=head_templates, kinds=_kinds(doc))
+        for issue in report.issues:
+            click.echo(_issue_line(issue), err=True)
+        click.echo(format_report(report, color=sys.stdout.isatty()))
+        if redline_dir is not None:
+            for path in write_redlines(report, redline_dir):
+                click.echo(f"wrote {path}")
+    except ProcureError as err:
+        _fail(err)
+    sys.exit(EXIT_INVALID if report.issues else 0)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="procure")
