@@ -129,7 +129,10 @@ def _rpr_key(rpr: etree._Element | None) -> str:
 def _container_key(container: etree._Element | None) -> str:
     if container is None:
         return ""
-    attributes = {k: v for k, v in container.attrib.items() if k != f"{{{R_NS}}}id"}
+    # an internal link's anchor is a bookmark name the renderer numbers in order, so it is renumbered
+    # with the headings; an external link's relationship id is the package's business, not the text's
+    attributes = {k: _DIGITS.sub("#", v) if k == w("anchor") else v for k, v in container.attrib.items()
+                  if k != f"{{{R_NS}}}id"}
     return f"{etree.QName(container).localname}:{sorted(attributes.items())}"
 
 
@@ -456,7 +459,8 @@ class Redliner:
             sequence += [("del", old.tokens[i], None) for i in range(i1, i2)]
             sequence += [("ins", new.tokens[j], j) for j in range(j1, j2)]
         words = _word_view(sequence)
-        if old.key[1] != new.key[1] or any(status != "same" for status, _, _ in sequence):
+        # a change only of field characters (the TOC field's start moving to a new first line) is not text
+        if old.key[1] != new.key[1] or any(status != "same" and token.text for status, token, _ in sequence):
             self._record("changed", old.text, new.text, words)
         element = new.element
         for child in list(element):
