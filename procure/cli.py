@@ -303,8 +303,8 @@ def templates_check(directory: Path | None, base: str | None, extra_examples: tu
               help="... and the head template folder.")
 @click.option("--redline", "redline_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write a Word document with tracked changes per changed document into this folder.")
-@click.option("--doc", "doc", type=click.Choice(DOC_CHOICES), default="all", show_default=True,
-              help="Which document to compare.")
+@click.option("--doc", "doc", default=DOC_ALL, show_default=True, metavar="KIND",
+              help="Which document to compare: a declared kind, or all (the whole pack of each file).")
 def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templates_dir: Path | None,
          base_templates: Path | None, head_templates: Path | None, redline_dir: Path | None, doc: str) -> None:
     """Show what a template change does to the documents of PROBLEMS.
@@ -319,7 +319,8 @@ def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templat
 
     try:
         report = diff_problems(list(problems), folder=templates_dir, base=base, head=head,
-                               base_dir=base_templates, head_dir=head_templates, kinds=_kinds(doc))
+                               base_dir=base_templates, head_dir=head_templates,
+                               kinds=None if doc == DOC_ALL else (doc,))
         for issue in report.issues:
             click.echo(_issue_line(issue), err=True)
         click.echo(format_report(report, color=sys.stdout.isatty()))
@@ -328,7 +329,7 @@ def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templat
                 click.echo(f"wrote {path}")
     except ProcureError as err:
         _fail(err)
-    sys.exit(EXIT_INVALID if report.issues else 0)
+    sys.exit(EXIT_INVALID if any(issue.severity == "error" for issue in report.issues) else 0)
 
 
 def main() -> None:

@@ -102,30 +102,35 @@ def template_folders(folder: Path | None, base: str | None, head: str | None, ba
                 f"{folder} at {head}"
 
 
-def render_all(source: Path, templates: Path, kinds: Sequence[str]) -> dict[str, tuple[str, bytes]]:
-    """Each document of a problem statement rendered with one template folder: kind -> (file name, bytes)."""
-    from procure.build import BuildOptions, build_document, output_path
+def render_all(source: Path, templates: Path, kinds: Sequence[str] | None = None) -> dict[str, tuple[str, bytes]]:
+    """Each document of a problem statement rendered with one template folder: kind -> (file name, bytes).
+
+    ``kinds`` None: the whole pack the folder declares for the problem's procedure."""
+    from procure.build import BuildOptions, build_document, kind_path, kind_of, pack_kinds
     from procure.loader import load_problem
     from procure.template_lint import _without_env
 
     with _without_env():
         loaded = load_problem(source)
-        options = BuildOptions(templates_dir=(templates,))
+        folders = (templates,)
+        chosen = tuple(kinds) if kinds is not None else pack_kinds(loaded, folders)  # type: ignore[arg-type]
+        options = BuildOptions(templates_dir=folders)  # type: ignore[arg-type]
         out = {}
-        for kind in kinds:
+        for kind in chosen:
+            kind_of(kind, folders)  # type: ignore[arg-type]  # an unknown kind is a clear error
             rendered = build_document(loaded, kind, options)
-            out[kind] = (output_path(Path("."), loaded.problem.reference, kind).name, rendered.data)
+            name = kind_path(Path("."), loaded.problem.reference, kind, folders).name  # type: ignore[arg-type]
+            out[kind] = (name, rendered.data)
     return out
 
 
 def diff_problems(problems: Sequence[Path], *, folder: Path | None = None, base: str | None = None,
                   head: str | None = None, base_dir: Path | None = None, head_dir: Path | None = None,
                   kinds: Sequence[str] | None = None) -> DiffReport:
-    """Render every problem statement with the base and head templates and compare each document."""
-    from procure.build import KINDS
+    """Render every problem statement with the base and head templates and compare each document
+    (``kinds`` None: every document of each file's pack)."""
     from procure.redline import compare
 
-    kinds = tuple(kinds or KINDS)
     documents: list[DocumentDiff] = []
     issues: list[Issue] = []
     with template_folders(folder, base, head, base_dir, head_dir) as (base_set, head_set, base_label, head_label):
@@ -140,10 +145,17 @@ def diff_problems(problems: Sequence[Path], *, folder: Path | None = None, base:
             except ProcureError as err:
                 issues += [_labelled(i, f"with the head templates ({head_label})") for i in err.issues]
                 continue
-            for kind in kinds:
-                name, old = before[kind]
-                result = compare(old, after[kind][1])
+            for kind, (name, new) in after.items():
+                if kind not in before:
+                    issues.append(Issue(Location(file=str(source)), f"{name} is a new document of the pack with "
+                                        "the head templates; there is nothing to compare it with", "warning"))
+                    continue
+                result = compare(before[kind][1], new)
                 documents.append(DocumentDiff(source, kind, name, result.changes, result.redline))
+            for kind, (name, _) in before.items():
+                if kind not in after:
+                    issues.append(Issue(Location(file=str(source)), f"{name} is no longer a document of the pack "
+                                        "with the head templates", "warning"))
     return DiffReport(documents, issues, base_label, head_label)
 
 

@@ -60,6 +60,9 @@ HYPERLINK, FLDSIMPLE, FLDCHAR = w("hyperlink"), w("fldSimple"), w("fldChar")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _MARKERS = {w("bookmarkStart"), w("bookmarkEnd"), w("proofErr"), w("permStart"), w("permEnd"),
             w("commentRangeStart"), w("commentRangeEnd")}
+#: Run content that points into another part by a running number (a comment, a footnote): the base
+#: document's numbers mean nothing in the head, so deleted copies leave them out.
+_NUMBERED_REFS = {w("commentReference"), w("footnoteReference"), w("endnoteReference")}
 _HEADING_STYLES = re.compile(r"^(Heading|Kop)\s?(\d)$", re.I)
 
 
@@ -189,6 +192,9 @@ def _run_tokens(run: etree._Element, container: etree._Element | None, state: Fi
             continue
         if child.tag in (INSTR, DELINSTR):
             out.append(Token(("instr", child.text or "", fmt, where), "atom", "", rpr, container, child))
+            continue
+        if child.tag in _NUMBERED_REFS:  # its id is the renderer's running number: not a change
+            out.append(Token(("atom", etree.QName(child).localname, fmt, where), "atom", "", rpr, container, child))
             continue
         text = "\t" if child.tag == w("tab") else "\n" if child.tag in (w("br"), w("cr")) else ""
         out.append(Token(("atom", etree.tostring(child, method="c14n").decode(), fmt, where), "atom", text, rpr,
@@ -522,6 +528,8 @@ class Redliner:
                         self._remap_rid(copy_)
                     out.append(copy_)
                     state["container"] = copy_
+            if status == "del" and token.element is not None and token.element.tag in _NUMBERED_REFS:
+                continue
             if token.kind == "opaque":
                 if status != "del":
                     place(copy.deepcopy(token.element))
@@ -682,10 +690,16 @@ class Redliner:
 
     def import_base(self, element: etree._Element) -> etree._Element:
         """A copy of a base block fit for the head document: list and hyperlink references mapped,
-        bookmarks dropped (their names belong to the base document)."""
+        bookmarks and comment references dropped (their names and numbers belong to the base document)."""
         clone = copy.deepcopy(element)
-        for marker in list(clone.iter(w("bookmarkStart"), w("bookmarkEnd"))):
+        for marker in list(clone.iter(w("bookmarkStart"), w("bookmarkEnd"), w("commentRangeStart"),
+                                      w("commentRangeEnd"))):
             marker.getparent().remove(marker)
+        for reference in list(clone.iter(*_NUMBERED_REFS)):
+            run = reference.getparent()
+            run.remove(reference)
+            if run.tag == R and not [c for c in run if c.tag != RPR]:
+                run.getparent().remove(run)
         for num in clone.iter(w("numId")):
             self._remap_numbering(num)
         for link in clone.iter(HYPERLINK):

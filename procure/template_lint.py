@@ -950,8 +950,16 @@ def _smoke(search: tuple[Path, ...], examples: list[Path], linter: Linter,
             continue
         for variant in _language_variants(loaded):
             language = variant.problem.language
-            for kind in build.KINDS:
-                template = f"{language}/{kind}.md"
+            try:
+                kinds = {kind: build.kind_of(kind, search[:-1]).template  # type: ignore[arg-type]
+                         for kind in build.pack_kinds(variant, search[:-1])}  # type: ignore[arg-type]
+            except ProcureError as err:
+                for issue in err.issues:
+                    _report_issue(issue, report, f"reading the document kinds for {_rel(str(example))}", "",
+                                  linter)
+                return keys
+            for kind, stem in kinds.items():
+                template = f"{language}/{stem}.md"
                 if template not in linter.effective:
                     continue
                 source = linter.source(template)
@@ -965,7 +973,7 @@ def _smoke(search: tuple[Path, ...], examples: list[Path], linter: Linter,
                     if unknown:
                         _report_markdown(tree, unknown, template, linter, report, where)
                         continue
-                    keys.setdefault((language, kind), set()).update(heading_keys(markdown, tree))
+                    keys.setdefault((language, stem), set()).update(heading_keys(markdown, tree))
                     build.build_document(variant, kind, options)
                 except ProcureError as err:
                     for issue in err.issues:
@@ -1030,8 +1038,7 @@ def heading_keys(markdown: str, tree: Any = None) -> set[str]:
 def _check_refs(facts: dict[str, DocFacts], keys: dict[tuple[str, str], set[str]], report: Report) -> None:
     for name, doc in facts.items():
         language, _, rest = name.partition("/")
-        kind = rest[:-3]
-        known = keys.get((language, kind))
+        known = keys.get((language, rest[:-3]))
         if known is None:
             continue  # the document did not render; that is reported already
         for key, file, line in doc.refs:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -50,10 +49,7 @@ def _story_parts(data: bytes) -> dict[str, etree._Element]:
 
 
 def _drop(element: etree._Element) -> None:
-    parent = element.getparent()
-    if element.tail and parent is not None:
-        pass
-    parent.remove(element)
+    element.getparent().remove(element)
 
 
 def _unwrap(element: etree._Element) -> None:
@@ -76,8 +72,6 @@ def resolve(root: etree._Element, accept: bool) -> etree._Element:
         runs_left = [r for r in paragraph.iter(q("r")) if not any(a.tag == gone for a in r.iterancestors())]
         assert not any(r.find(q("t")) is not None for r in runs_left), "a removed paragraph mark with text left"
         _drop(paragraph)
-    for element in root.iter(gone):
-        pass
     for element in list(root.iter(gone)):
         if element.getparent() is not None and element.getparent().tag not in (q("rPr"), q("trPr")):
             _drop(element)
@@ -311,48 +305,21 @@ def test_libreoffice_opens_the_redline_with_the_changes_tracked(tmp_path: Path, 
     assert not any("onverkort" in t for t in rejected)
 
 
-def _ooxml_validator() -> Path:
-    """The Open XML SDK validator (npm @ooxml-tools/validate), installed once into a cache folder."""
-    import os
-
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        require_client("node-and-npm")
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "procure-tests" / "redline-validate"
-    binary = folder / "node_modules" / ".bin" / "ooxml-validate"
-    if not binary.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "init", "-y"], cwd=folder, check=True, capture_output=True)
-        subprocess.run([npm, "install", "--silent", "@ooxml-tools/validate@0.4.6"], cwd=folder, check=True,
-                       capture_output=True, timeout=600)
-    return binary
-
-
-def _validation_errors(binary: Path, path: Path) -> list[str]:
-    import json
-
-    done = subprocess.run([str(binary), str(path.resolve()), "--of", "json"], cwd=binary.parents[2],
-                          capture_output=True, text=True, timeout=600)
-    text = done.stdout + done.stderr
-    if "[" not in text:
-        return []
-    errors = json.loads(text[text.index("["): text.rindex("]") + 1])
-    return sorted(f"{e.get('path', {}).get('partUri')} {e.get('path', {}).get('xpath')} {e.get('description')}"
-                  for e in errors)
-
-
 @pytest.mark.client
-def test_the_validator_finds_no_error_the_redline_adds(template_pair: tuple[Path, Path], tmp_path: Path) -> None:
-    """Open XML SDK validation: the redline has no error its head document does not have (none, once the
-    house style validates)."""
-    binary = _ooxml_validator()
+def test_the_validator_reports_no_error_in_a_redline(template_pair: tuple[Path, Path], tmp_path: Path) -> None:
+    """Microsoft's Open XML SDK validator finds nothing wrong with a redline of every kind of change."""
+    from tests.ooxml_validator import describe, validate
+
     base_set, head_set = template_pair
-    before = render_all(EXAMPLES[0], base_set, ("tender",))["tender"][1]
-    after = render_all(EXAMPLES[0], head_set, ("tender",))["tender"][1]
-    result = compare(before, after)
-    assert result.redline is not None
-    (tmp_path / "head.docx").write_bytes(after)
-    (tmp_path / "redline.docx").write_bytes(result.redline)
-    head_errors = _validation_errors(binary, tmp_path / "head.docx")
-    redline_errors = _validation_errors(binary, tmp_path / "redline.docx")
-    assert [e for e in redline_errors if e not in head_errors] == []
+    paths = []
+    for example in EXAMPLES:
+        before, after = render_all(example, base_set, ("tender", "consultation")), render_all(
+            example, head_set, ("tender", "consultation"))
+        for kind in ("tender", "consultation"):
+            result = compare(before[kind][1], after[kind][1])
+            assert result.redline is not None
+            path = tmp_path / f"{example.stem}-{kind}-redline.docx"
+            path.write_bytes(result.redline)
+            paths.append(path)
+    for path, errors in validate(paths).items():
+        assert errors == [], f"{path.name}: {describe(errors)}"
