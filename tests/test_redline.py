@@ -174,6 +174,11 @@ def change_templates(folder: Path) -> None:
             table = next((i for i, line in enumerate(lines) if line.startswith("| ") and "{" not in line), None)
             if table is not None:
                 lines[table] = lines[table].replace(" |", " (gewijzigd) |", 1)
+            separator = next((i for i, line in enumerate(lines) if re.fullmatch(r"\|[-:| ]+\|", line)), None)
+            if separator is not None:  # a new row in an existing table
+                columns = lines[separator].count("|") - 1
+                lines.insert(separator + 1, "| " + " | ".join(["nieuwe rij"] * columns) + " |")
+            lines.insert(second + 3, "\n| Kolom A | Kolom B |\n|---|---|\n| een | twee |\n")  # a new table
             heading = next(i for i, line in enumerate(lines) if line.startswith("# "))
             lines.insert(heading, "# Een nieuw hoofdstuk\n\nMet een nieuwe tekst.\n")
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -211,12 +216,16 @@ def test_accept_all_gives_head_and_reject_all_gives_base(example: Path, template
         # a new chapter renumbers every later heading and table-of-contents line: none of that is a change
         assert not [c for c in result.changes if c.kind == "changed" and all(
             status == "same" or re.fullmatch(r"[\d.\s]*", text) for status, text in c.words)]
-        assert len(result.changes) <= 12, [(c.kind, c.base[:40], c.head[:40]) for c in result.changes]
+        assert len(result.changes) <= 15, [(c.kind, c.base[:40], c.head[:40]) for c in result.changes]
         ins = revisions(result.redline)
         assert {e.get(q("author")) for e in ins} == {"procure"}
         assert {e.get(q("date")) for e in ins} == {"2000-01-01T00:00:00Z"}
         assert len({e.get(q("id")) for e in ins}) == len(ins)
         assert compare(base, head).redline == result.redline  # reproducible
+        # the other way round: every insertion becomes a deletion (tables and rows included)
+        backwards = compare(head, base)
+        assert backwards.redline is not None
+        assert_accept_and_reject(head, base, backwards.redline)
 
 
 def test_unchanged_documents_have_no_redline(template_pair: tuple[Path, Path]) -> None:
@@ -316,10 +325,12 @@ def test_the_validator_reports_no_error_in_a_redline(template_pair: tuple[Path, 
         before, after = render_all(example, base_set, ("tender", "consultation")), render_all(
             example, head_set, ("tender", "consultation"))
         for kind in ("tender", "consultation"):
-            result = compare(before[kind][1], after[kind][1])
-            assert result.redline is not None
-            path = tmp_path / f"{example.stem}-{kind}-redline.docx"
-            path.write_bytes(result.redline)
-            paths.append(path)
+            for direction, (old, new) in (("forward", (before[kind][1], after[kind][1])),
+                                          ("backward", (after[kind][1], before[kind][1]))):
+                result = compare(old, new)
+                assert result.redline is not None
+                path = tmp_path / f"{example.stem}-{kind}-{direction}-redline.docx"
+                path.write_bytes(result.redline)
+                paths.append(path)
     for path, errors in validate(paths).items():
         assert errors == [], f"{path.name}: {describe(errors)}"
