@@ -288,9 +288,20 @@ def test_scratch_repository_end_to_end(tmp_path: Path, monkeypatch: pytest.Monke
     assert redline.is_file() and not (repo / "out" / "ZV-2027-004-consultation-redline.docx").exists()
     inserted = [e for e in revisions(redline.read_bytes()) if e.tag == q("ins")]
     assert ["".join(inserted[0].itertext()).strip()] == ["onverkort"]
-    # the same with two folders, and a revision git does not know
+    # --head names a revision instead of the working tree; two folders work without git
+    (repo / "nl" / "tender.md").write_text("# Niet vastgelegd\n", encoding="utf-8")
+    pinned = CliRunner().invoke(cli, ["diff", str(example), "--base", "HEAD~1", "--head", "HEAD"])
+    assert pinned.exit_code == 0 and re.search(r"\{\+\s*onverkort\s*\+\}", pinned.output)
+    git(repo, "checkout", "-q", "--", "nl/tender.md")
+    other = tmp_path / "other"
+    export_builtin(other)
+    folders = CliRunner().invoke(cli, ["diff", str(example), "--base-templates", str(other), "--head-templates",
+                                       str(repo), "--doc", "tender"])
+    assert folders.exit_code == 0 and "1 of 1 document(s) changed" in folders.output
     unknown = CliRunner().invoke(cli, ["diff", str(example), "--base", "no-such-rev"])
     assert unknown.exit_code == 1 and "not a revision" in unknown.output
+    neither = CliRunner().invoke(cli, ["diff", str(example)])
+    assert neither.exit_code == 1 and "give --base REV" in neither.output
 
 
 def test_libreoffice_opens_the_redline_with_the_changes_tracked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
