@@ -265,6 +265,8 @@ class Effective:
         """``built-in``, or the folder and how it relates to the built-in file."""
         if self.builtin:
             return "built-in"
+        if self.name == KINDS_FILE and self.shadowed:
+            return f"{self.folder} (its kinds added to the built-in ones)"
         if self.name.endswith("strings.yaml") and self.shadowed:
             return f"{self.folder} (merged over {'the built-in' if len(self.shadowed) == 1 else 'lower'} strings)"
         extends = extended_builtin(self.path)

@@ -222,6 +222,11 @@ def test_accept_all_gives_head_and_reject_all_gives_base(example: Path, template
         assert {e.get(q("date")) for e in ins} == {"2000-01-01T00:00:00Z"}
         assert len({e.get(q("id")) for e in ins}) == len(ins)
         assert compare(base, head).redline == result.redline  # reproducible
+        # unchanged paragraphs are the head's, byte for byte
+        head_paragraphs = {etree.tostring(p, method="c14n") for p in _story_parts(head)["word/document.xml"].iter(q("p"))}
+        untouched = [p for p in _story_parts(result.redline)["word/document.xml"].iter(q("p"))
+                     if not p.xpath(".//w:ins|.//w:del|.//w:pPrChange", namespaces=NS)]
+        assert all(etree.tostring(p, method="c14n") in head_paragraphs for p in untouched)
         # the other way round: every insertion becomes a deletion (tables and rows included)
         backwards = compare(head, base)
         assert backwards.redline is not None
