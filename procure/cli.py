@@ -270,7 +270,8 @@ def templates_check(directory: Path | None, base: str | None, extra_examples: tu
     """Check a template set: every problem at once, each at its file and line.
 
     DIRECTORY is the organisation's folder, checked over the built-in set
-    (without it: the set PROCURE_TEMPLATES makes, else the built-in one).
+    (without it: the set PROCURE_TEMPLATES makes, else ./ or ./templates when
+    they hold a template set, else the built-in one).
     Reports Jinja syntax errors, fields the problem-statement model does not
     have, characters pasted from Word inside tags, Markdown the renderer does
     not support, dangling cross-references and the languages out of step, then

@@ -173,6 +173,8 @@ def format_report(report: DiffReport, color: bool = False) -> str:
 
     lines = [f"base: {report.base_label}", f"head: {report.head_label}", ""]
     for doc in report.changed:
+        moved_in = {_flat(c.head): c.context for c in doc.changes if c.kind == "inserted"}
+        moved_out = {_flat(c.base): c.context for c in doc.changes if c.kind == "deleted"}
         lines.append(paint(f"{doc.name} ({doc.source}, {doc.kind}): {_counts(doc.count('changed'), doc.count('inserted'), doc.count('deleted'))}", "1"))
         context = None
         for change in doc.changes:
@@ -180,9 +182,13 @@ def format_report(report: DiffReport, color: bool = False) -> str:
                 context = change.context
                 lines.append(paint(f"  § {context or '(before the first heading)'}", "36"))
             if change.kind == "inserted":
-                lines.append(paint(f"  + {_flat(change.head)}", "32"))
+                origin = moved_out.get(_flat(change.head))
+                note = f"   (moved here from § {origin or '(start)'})" if origin is not None else ""
+                lines.append(paint(f"  + {_flat(change.head)}{note}", "32"))
             elif change.kind == "deleted":
-                lines.append(paint(f"  - {_flat(change.base)}", "31"))
+                target = moved_in.get(_flat(change.base))
+                note = f"   (moved to § {target or '(start)'})" if target is not None else ""
+                lines.append(paint(f"  - {_flat(change.base)}{note}", "31"))
             else:
                 words = "".join(text if status == "same" else
                                 paint(f"[-{text}-]", "31") if status == "del" else paint(f"{{+{text}+}}", "32")

@@ -690,11 +690,18 @@ def _without_env() -> Iterator[None]:
 
 def check_templates(folder: Path | None = None, *, base: str | None = None,
                     examples: Sequence[Path] | None = None) -> list[Finding]:
-    """Every problem of the template set ``folder`` over the built-in set (without a folder: the set
-    that ``PROCURE_TEMPLATES`` makes, else the built-in one), sorted by file and line."""
+    """Every problem of the template set ``folder`` over the built-in set, sorted by file and line.
+
+    Without a folder: the set ``PROCURE_TEMPLATES`` makes, else the current folder or its
+    ``templates/`` when they hold a template set (as in a template repository), else the built-in one."""
     from procure.template_sets import effective_set, layout_issues, search_path
 
+    from procure.diff import default_templates_folder
+
     report = Report()
+    if folder is None and not os.environ.get(ENV_VAR, "").strip():
+        found = default_templates_folder()  # ./ or ./templates when they hold a set, else the built-in one
+        folder = None if found.resolve() == builtin_dir() else found
     if folder is not None:
         if not folder.is_dir():
             report.add(LAYOUT, str(folder), 1, "is not a folder; give the folder that holds nl/ and en/")

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from procure.cli import cli
-from procure.diff import diff_problems, render_all
+from procure.diff import diff_problems, format_report, render_all
 from procure.redline import compare
 from procure.template_sets import ENV_VAR, export_builtin
 from tests.conftest import EXAMPLES, ROOT, require_client
@@ -255,6 +255,8 @@ def test_a_moved_clause_is_one_deletion_and_one_insertion(tmp_path: Path) -> Non
     (doc,) = report.documents
     assert sorted(c.kind for c in doc.changes) == ["deleted", "inserted"]
     assert doc.changes[0].head == doc.changes[1].base or doc.changes[0].base == doc.changes[1].head
+    text = format_report(report)
+    assert "(moved here from §" in text and "(moved to §" in text
 
 
 def git(folder: Path, *args: str) -> None:

@@ -210,6 +210,15 @@ def test_cli_json_has_the_keys_of_check_and_exits_1(tmp_path: Path) -> None:
     assert clean.exit_code == 0 and "no problems found" in clean.output
 
 
+def test_without_a_folder_a_template_repository_checks_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = exported(tmp_path)
+    edit(folder / "nl" / "tender.md", "{{ p.reference }}", "{{ p.refrence }}")
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(cli, ["templates", "check", "--format", "json"])
+    assert result.exit_code == 1
+    assert [(f["file"], f["code"]) for f in json.loads(result.output)] == [("nl/tender.md", "TPL004")]
+
+
 def test_pre_commit_hook_runs_the_check() -> None:
     import yaml
 
