@@ -23,6 +23,15 @@ and hyperlink references mapped onto the head's, so rejecting every change gives
 the base document's text and styles. Every revision has the author ``procure``
 and the pinned date (``SOURCE_DATE_EPOCH``, else 2000-01-01): the same input
 gives the same bytes.
+
+Why not a general redline engine (Python-Redlines wraps a .NET comparer shipped
+as a binary in its wheels; jubarte-redlines is AGPL): they compare two finished
+files without knowing which paragraphs correspond or which numbers Word
+computes, so a new chapter shows as a renumbered table of contents, and they add
+a platform binary to a pure-Python tool. Here the renderer's own structure
+(one paragraph per Markdown block, numbering automatic) makes a paragraph-keyed
+comparison exact, in a few hundred lines the tests check against an accept/reject
+engine of their own.
 """
 
 from __future__ import annotations

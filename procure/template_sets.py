@@ -138,22 +138,27 @@ def _files_of(folder: Path) -> list[str]:
 def declared_templates(search: Iterable[Path]) -> frozenset[str]:
     """The document templates (``<lang>/<template>.md`` stems) the layered set declares: the built-in
     ones and those named in any layer's ``kinds.yaml`` (``kinds.<name>.template``)."""
-    import yaml
-
     stems = {n.split("/")[1][:-3] for n in builtin_names() if n.count("/") == 1 and n.endswith(".md")}
     for folder in search:
         path = folder / KINDS_FILE
-        if not path.is_file():
-            continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, OSError, UnicodeDecodeError):
-            continue  # a broken kinds.yaml is reported by whoever reads the kinds
-        kinds = data.get("kinds") if isinstance(data, dict) else None
-        for entry in (kinds or {}).values() if isinstance(kinds, dict) else ():
-            if isinstance(entry, dict) and isinstance(entry.get("template"), str):
-                stems.add(entry["template"])
+        if path.is_file():
+            stems.update(_kind_templates(path, _mtime(path)))
     return frozenset(stems)
+
+
+@lru_cache(maxsize=64)
+def _kind_templates(path: Path, stamp: float) -> frozenset[str]:
+    """The templates one kinds.yaml names (read again only when the file changes)."""
+    import yaml
+
+    del stamp
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return frozenset()  # a broken kinds.yaml is reported by whoever reads the kinds
+    kinds = data.get("kinds") if isinstance(data, dict) else None
+    entries = kinds.values() if isinstance(kinds, dict) else ()
+    return frozenset(e["template"] for e in entries if isinstance(e, dict) and isinstance(e.get("template"), str))
 
 
 def expected_place(name: str, declared: frozenset[str] | None = None) -> bool:
