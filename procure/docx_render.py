@@ -8,8 +8,12 @@ because legal text must never vanish silently.
 Every paragraph and run gets a named Word style, set by style id (resolved once
 per process in :mod:`procure.styles`); there is no direct formatting, so a
 reference .docx restyles everything and Word's navigation pane and TOC work.
-The document is: a title page (title, document kind, a small table of facts),
-a table of contents, then the body; header and footer from the second page on.
+The document is: a title page (title, document kind, a small table of facts
+ending in its status), a table of contents, then the body; header and footer
+from the second page on. A placeholder or proposal shows its words; the field
+of the problem statement it names is a Word comment on it. A document that
+still holds one is a draft: its status says so, and a mark in the header of
+every page, the title page included.
 """
 
 from __future__ import annotations
@@ -120,6 +124,13 @@ class _ListFrame:
     num_id: int
     ilvl: int
     item_open: bool = False  # the current item's numbered paragraph exists
+    items: int = 0  # how many items the list has
+    index: int = -1  # the current item
+
+    @property
+    def keep_next(self) -> bool:
+        """Never split a list after its first item, nor before its last."""
+        return self.items > 1 and self.index in (0, self.items - 2)
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,14 @@ class _TableState:
     widths: list[int]
     header: bool = False
     column: int = 0
+    rows: int = 0  # rows begun so far
+    count: int = 0  # rows in the table
+
+    @property
+    def keep_next(self) -> bool:
+        """The header row and the first body row stay with the row after them (Word keeps a row
+        with the next when its paragraphs keep with the next)."""
+        return self.rows <= 2 and self.rows < self.count
 
 
 class LayoutPages(Mapping[str, int]):
@@ -468,7 +487,8 @@ class DocxRenderer:
             else:
                 self._out.append(self._list_p_open(top))
         else:
-            self._out.append(ox.p_open(self._ids["Quote" if top == "quote" else "Body Text"]))
+            self._out.append(ox.p_open(self._ids["Quote" if top == "quote" else "Body Text"],
+                                       keep_next=_is_lead_in(node)))
         self._inline(node)
         self._out.append(ox.P_CLOSE)
 
@@ -498,13 +518,14 @@ class DocxRenderer:
             self._nums.append((num_id, ilvl, int(node.attrs.get("start", 1))))
         else:
             num_id = self.style.bullet_num_id
-        with self._pushed(_ListFrame(ordered, num_id, ilvl)):
+        with self._pushed(_ListFrame(ordered, num_id, ilvl, items=len(node.children))):
             self._children(node)
 
     def _render_list_item(self, node: SyntaxTreeNode) -> None:
         frame = self._stack[-1]
         assert isinstance(frame, _ListFrame)
         frame.item_open = False
+        frame.index += 1
         for child in node.children:
             if not frame.item_open and child.type != "paragraph":
                 self._out += (self._list_p_open(frame), ox.P_CLOSE)  # the marker before a nested block
@@ -516,7 +537,7 @@ class DocxRenderer:
         """The start of the numbered (or bulleted) first paragraph of a list item."""
         base = "List Number" if frame.ordered else "List Bullet"
         frame.item_open = True
-        return ox.p_open(self._ids[_level_style(base, frame.ilvl)], frame.num_id, frame.ilvl)
+        return ox.p_open(self._ids[_level_style(base, frame.ilvl)], frame.num_id, frame.ilvl, frame.keep_next)
 
     # --- tables -----------------------------------------------------------------------
 
@@ -525,7 +546,7 @@ class DocxRenderer:
         columns = max((len(tr.children) for tr in rows), default=1)
         widths = column_widths(rows, columns, self.style.text_width)
         self._out.append(ox.table_open(self._ids["Table Grid"], widths))
-        outer, self._table = self._table, _TableState(widths)
+        outer, self._table = self._table, _TableState(widths, count=len(rows))
         try:
             self._children(node)
         finally:
@@ -546,6 +567,7 @@ class DocxRenderer:
     def _render_tr(self, node: SyntaxTreeNode) -> None:
         self._out.append(ox.row_open(self._table.header))
         self._table.column = 0
+        self._table.rows += 1
         self._children(node)
         self._out.append(ox.ROW_CLOSE)
 
@@ -559,7 +581,7 @@ class DocxRenderer:
         table = self._table
         width = table.widths[min(table.column, len(table.widths) - 1)]
         table.column += 1
-        self._out += (ox.cell_open(width), ox.p_open(self._ids[role]))
+        self._out += (ox.cell_open(width), ox.p_open(self._ids[role], keep_next=table.keep_next))
         self._inline(node)
         self._out += (ox.P_CLOSE, ox.CELL_CLOSE)
 
@@ -690,6 +712,26 @@ def _node_type(node: SyntaxTreeNode) -> str:
         return token.type
     nesters = node.nester_tokens
     return nesters.opening.type[:-5] if nesters else "root"  # "paragraph_open" -> "paragraph"
+
+
+#: A paragraph between a heading and a list or table up to this long introduces the list.
+LEAD_IN_CHARS = 300
+
+
+def _is_lead_in(node: SyntaxTreeNode) -> bool:
+    """A paragraph right before a list or table that introduces it: it ends in ":", or it is a
+    short paragraph right under a heading. It stays on their page, so neither it nor the
+    heading above it is left alone at the foot of a page."""
+    following = node.next_sibling
+    if following is None or _node_type(following) not in ("bullet_list", "ordered_list", "table"):
+        return False
+    inline = node.children[0] if node.children else None
+    if inline is None:
+        return False
+    text = inline.content.rstrip()
+    previous = node.previous_sibling
+    under_heading = previous is not None and _node_type(previous) == "heading"
+    return text.endswith(":") or (under_heading and len(text) <= LEAD_IN_CHARS)
 
 
 def _level_style(base: str, ilvl: int) -> str:

@@ -210,8 +210,9 @@ def _sorted(issues: list[Issue]) -> list[Issue]:
 
 def _decode(data: bytes, name: str) -> str:
     """UTF-8 (a BOM is allowed) to text; anything else is a located error."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        issue = Issue(Location(name, 1, 1), "the file is UTF-16; save it as UTF-8")
+    encoding = _wide_encoding(data)
+    if encoding:
+        issue = Issue(Location(name, 1, 1), f"the file is {encoding}; save it as UTF-8")
         raise InputError([issue], file=name)
     try:
         return data.decode("utf-8-sig")
@@ -219,6 +220,24 @@ def _decode(data: bytes, name: str) -> str:
         line, column = _byte_position(data, exc.start)
         message = f"the file is not valid UTF-8 here (byte 0x{data[exc.start]:02X}); save it with the encoding UTF-8"
         raise InputError([Issue(Location(name, line, column), message)], file=name) from None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16, told by the byte-order mark or, without one, by the zero bytes of ASCII text.
+
+    UTF-32's little-endian mark starts with UTF-16's (FF FE), so UTF-32 is looked for first.
+    """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4]
+    if len(head) == 4 and (head[1:] == b"\x00\x00\x00" or head[:3] == b"\x00\x00\x00"):
+        return "UTF-32"
+    if len(head) == 4 and all((byte == 0) == (i % 2 == odd) for i, byte in enumerate(head)
+                              for odd in [head[0] != 0]):
+        return "UTF-16"  # ASCII text as 16-bit units: X 0 Y 0 or 0 X 0 Y
+    return None
 
 
 def _byte_position(data: bytes, offset: int) -> Point:

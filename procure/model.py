@@ -39,6 +39,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    StrictBool,
     Field,
     ValidationInfo,
     WithJsonSchema,
@@ -159,11 +160,23 @@ def _refuse_forbidden(value: str) -> str:
     return value
 
 
+#: The longest text a field may hold: about eight pages; a longer one belongs in an annex.
+MAX_TEXT_CHARS = 20_000
+
+
+def _not_too_long(value: str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise _fail("text_too_long", "is {length} characters long; a field may hold at most {limit} (about eight "
+                    "pages): shorten it and refer to an annex for the rest",
+                    length=f"{len(value):,}", limit=f"{MAX_TEXT_CHARS:,}")
+    return value
+
+
 def _required_text(value: str) -> str:
     """Rule 1: a required text holds more than whitespace (stripping already happened)."""
     if not value:
         raise _fail("empty_text", "is empty; write a value here")
-    return _refuse_forbidden(value)
+    return _refuse_forbidden(_not_too_long(value))
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -175,7 +188,7 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def _optional_text(value: str | None) -> str | None:
-    return None if value is None else _refuse_forbidden(value)
+    return None if value is None else _refuse_forbidden(_not_too_long(value))
 
 
 def _none_to_empty(value: Any) -> Any:
@@ -339,24 +352,40 @@ def _to_decimal(value: Any) -> Decimal:
     )
 
 
+#: The dates a procurement can have: anything outside is a typo (0207 for 2027), and keeping dates
+#: here means date arithmetic (periods, the standstill's end) can never leave the calendar.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
 def _to_when(value: Any) -> date | datetime:
     """A date or date-time: YAML gives them typed; ISO 8601 strings are parsed too."""
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         text = value.strip()
+        parsed: date | datetime | None = None
         try:
             if _DATE_TEXT.match(text):
-                return date.fromisoformat(text)
-            if _DATETIME_TEXT.match(text):
-                return datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
+                parsed = date.fromisoformat(text)
+            elif _DATETIME_TEXT.match(text):
+                parsed = datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
         except ValueError:
             raise _fail("date_value", "'{value}' is not a real date; check day and month", value=text) from None
+        if parsed is not None:
+            return _in_range(parsed)
     raise _fail(
         "date_format",
         "must be a date like 2027-01-15 or a date-time like 2027-01-15T14:00; {value} is not",
         value=_describe(value),
     )
+
+
+def _in_range(value: date | datetime) -> date | datetime:
+    if not EARLIEST_DATE <= calendar_day(value) <= LATEST_DATE:
+        raise _fail("date_range", "{value} lies outside {low} to {high}; check the year (a typo such as "
+                    "0207 for 2027?)", value=value.isoformat(), low=EARLIEST_DATE.year, high=LATEST_DATE.year)
+    return value
 
 
 #: What ``_amount`` accepts, for the JSON Schema: a positive number up to a trillion, or its plain digits as text.
@@ -376,6 +405,7 @@ OptionIterations = _whole(0, MAX_ITERATIONS, f"must be 0 to {MAX_ITERATIONS}, no
 Pages = _whole(1, None, "must be at least 1 page, not {value}")
 CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
+Candidates = _whole(1, 100, "must be 1 to 100 candidates, not {value}")
 SchemaVersion = _whole(1, 1, "this version of procure reads schema_version 1, not {value}; write 1")
 When = Annotated[datetime | date, BeforeValidator(_to_when),
                  WithJsonSchema({"type": "string", "pattern": WHEN_PATTERN})]
@@ -398,9 +428,42 @@ def calendar_day(value: date | datetime) -> date:
 
 
 class _Model(BaseModel):
-    """Common configuration: unknown keys are errors, values never change after loading."""
+    """Common configuration: unknown keys are errors, values never change after loading;
+    no list and no name is longer than a document can carry (see :func:`_within_limits`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes(cls, data: Any) -> Any:
+        return _within_limits(data)
+
+
+#: Sizes no procurement needs, which would make documents no word processor can lay out (a
+#: 200,000-character title stopped LibreOffice). Lists: at most MAX_LIST_ITEMS items (outcomes
+#: more, as a large programme may list many); names and titles at most MAX_NAME_CHARS characters.
+MAX_LIST_ITEMS = 1000
+_MAX_ITEMS_OF = {"outcomes": 10_000}
+MAX_NAME_CHARS = 300
+_NAME_FIELDS = frozenset({"title", "name", "organisation", "department"})
+
+
+def _within_limits(data: Any) -> Any:
+    """Refuse an over-long list or name in a model's input, each at its own field (any model, any field)."""
+    if not isinstance(data, dict):
+        return data
+    violations: list[Violation] = []
+    for key, value in data.items():
+        limit = _MAX_ITEMS_OF.get(key, MAX_LIST_ITEMS)
+        if isinstance(value, list) and len(value) > limit:
+            violations.append(((key,), f"has {len(value):,} items; at most {limit:,} fit in a tender document: "
+                               "group or shorten them"))
+        elif key in _NAME_FIELDS and isinstance(value, str) and len(value.strip()) > MAX_NAME_CHARS:
+            violations.append(((key,), f"is {len(value.strip()):,} characters long; a name or title may have at "
+                               f"most {MAX_NAME_CHARS} (titles head pages, tables and every page header): "
+                               "shorten it and put the rest in the description"))
+    _raise_violations(violations)
+    return data
 
 
 class Contact(_Model):
@@ -415,8 +478,14 @@ class Buyer(_Model):
     kind: Literal["central", "sub_central"] | None = Field(
         None,
         description="central (central government) or sub_central (municipalities, provinces, water boards and other "
-        "authorities); decides the EU threshold. Absent: the lower, central threshold applies and the "
-        "tender document says so.",
+        "authorities); decides the EU threshold. Absent: settled by buyer.authority_type, or, where the value "
+        "lies between the two thresholds, the documents show a placeholder and check reports it.",
+    )
+    authority_type: Literal["municipality", "province", "water_board", "central_government", "other"] | None = Field(
+        None,
+        description="Added by procure: what sort of public body buys. Settles buyer.kind when that is absent "
+        "(central_government is central, the others sub-central) and which general terms procure proposes: "
+        "GIBIT only for a municipality, ARBIT-2022 for central government (optional).",
     )
     contact: Contact = Field(description="The person or team suppliers write to.")
 
@@ -435,6 +504,15 @@ class ProblemBlock(_Model):
     )
     out_of_scope: TextList = Field([], description="What this procurement does not cover (optional).")
 
+    #: Extension (optional): what the buyer has already done about the problem (research, pilots,
+    #: earlier contracts) and what it showed. The tender states prior work only from this field.
+    prior_work: OptionalText = Field(
+        default=None,
+        description="What the buyer has already done about the problem (research, pilots, earlier "
+                    "contracts) and what that showed; the tender says nothing about prior work without it.",
+    )
+
+
 
 class Outcome(_Model):
     title: Text = Field(description="A short name for the result the buyer pays for.")
@@ -450,6 +528,10 @@ class Outcome(_Model):
         description="Evidence-Based Management key value area (optional): current_value, unrealized_value, "
         "time_to_market or ability_to_innovate.",
     )
+    leading_indicator: OptionalText = Field(None, description=(
+        "An early signal the team reports at every review, before the outcome itself can be measured "
+        "(e.g. 'share of test users who submit a complete application'); the stop/go decision steers on it. "
+        "Absent: the documents say the team proposes one at the first planning."))
 
 
 class IterationBudget(_Model):
@@ -512,6 +594,27 @@ class Session(_Model):
     when: When = Field(description="Date or date-time of the meeting with the market, e.g. 2027-01-15T14:00.")
     where: OptionalText = Field(None, description="Where the session takes place, e.g. Online (optional).")
 
+    #: Extension (optional): the last moment to register for the meeting.
+    registration_due: When | None = Field(
+        default=None,
+        description="The last date (and time) to register for the meeting; before the meeting itself.",
+    )
+
+    @field_validator("registration_due")
+    @classmethod
+    def _registration_before_meeting(cls, due: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
+        """Registering after the meeting has begun is no registration: the deadline comes first."""
+        when = info.data.get("when")
+        if due is not None and when is not None and is_before(when, due):
+            raise _fail(
+                "date_order",
+                "must not be after consultation.session.when ({previous}): people register before the "
+                "meeting; move this date earlier",
+                previous=show(when),
+            )
+        return due
+
+
 
 class Consultation(_Model):
     questions: list[Text] = Field(
@@ -533,6 +636,26 @@ class Consultation(_Model):
     published: When | None = Field(None, description=(
         "Date the consultation invitation is published; the invitation's document date when "
         "document.date is absent."))
+    #: Extensions (optional): what the consultation yielded and what the buyer changed because of it.
+    #: The tender states the consultation's effect only from these fields, never by default.
+    outcome: OptionalText = Field(
+        default=None,
+        description="What the consultation yielded, in a few sentences (the tender's market consultation "
+                    "section quotes it; a placeholder where absent).",
+    )
+    changes: TextList = Field(
+        default=[],
+        description="What the buyer changed in the tender because of the consultation, one item each.",
+    )
+    disclose_budget: StrictBool = Field(
+        default=False,
+        description="true: the consultation invitation states the price per iteration and the maximum "
+                    "value. By default it does not, so that a question on a realistic price is not "
+                    "answered with the buyer's own figure (anchoring).",
+    )
+    report_published: bool | None = Field(None, description=(
+        "true when the buyer publishes the anonymised consultation report with the tender; only then does "
+        "the tender document refer to it and list it as an annex."))
 
     @field_validator("responses_due")
     @classmethod
@@ -547,6 +670,61 @@ class Consultation(_Model):
                 previous=show(session.when),
             )
         return due
+
+
+DecisionDays = _whole(1, 30, "must be 1 to 30 working days, not {value}: the decision follows the review closely")
+RepairDays = _whole(1, 60, "must be 1 to 60 working days, not {value}")
+ExitHours = _whole(1, 10000, "must be 1 to 10000 hours, not {value}")
+
+
+class ScaleUp(_Model):
+    """What calling off options may cover beyond more iterations of the same team."""
+
+    covers: Literal["rollout", "operation_and_maintenance", "hosting", "licences"] = Field(description=(
+        "rollout (taking a working result into use more widely), operation_and_maintenance, hosting or licences"))
+    maximum: Amount = Field(description="The most this option may cost over the whole contract, excluding VAT; "
+                            "part of the contract's estimated value.")
+    description: OptionalText = Field(None, description="What the option covers, in the buyer's words.")
+
+
+class ExitSupport(_Model):
+    """Handover and exit support after the end of the contract, budgeted and priced in the price form."""
+
+    hours: ExitHours = Field(description="The most hours of exit support the buyer may call off after the "
+                             "contract ends; also the reference quantity in the evaluated price.")
+    max_rate: Amount = Field(description="The highest hourly exit rate, excluding VAT, a tender may offer; "
+                             "hours * max_rate is the exit budget, part of the estimated value.")
+
+    @property
+    def budget(self) -> Decimal:
+        return self.hours * self.max_rate
+
+
+class ContractTerms(_Model):
+    """Optional: the buyer's choices for the draft agreement. Each absent choice shows in the documents as
+    a placeholder or a visible proposal, never as a silent default."""
+
+    minimum_iterations: Iterations | None = Field(None, description=(
+        "The iterations the buyer commits to and pays for in any case (the minimum commitment), at most "
+        "iteration_budget.iterations; after them the buyer may stop after any iteration. Absent: all "
+        "iterations of the initial term are the minimum commitment."))
+    decision_days: DecisionDays | None = Field(None, description=(
+        "Working days after a review within which the buyer takes the acceptance and stop/go decision."))
+    repair_days: RepairDays | None = Field(None, description=(
+        "Working days the supplier has to repair what was rejected, at its own cost (also after a stop)."))
+    exit_support: ExitSupport | None = None
+    scale_up: Annotated[list[ScaleUp], BeforeValidator(_none_to_empty)] = Field([], description=(
+        "Options that cover more than further iterations (rollout, operation and maintenance, hosting, "
+        "licences), each with its maximum; they count towards the estimated value."))
+    price_index: OptionalText = Field(None, description=(
+        "The index the buyer may apply to the prices once a year when the contract may last more than a "
+        "year, e.g. 'CBS cao-lonen per uur, sector informatie en communicatie'."))
+    court: OptionalText = Field(None, description="The court with jurisdiction over disputes under the "
+                                "agreement, e.g. 'Rechtbank Midden-Nederland'.")
+
+    @property
+    def scale_up_total(self) -> Decimal:
+        return sum((item.maximum for item in self.scale_up), Decimal(0))
 
 
 class Criterion(_Model):
@@ -597,6 +775,41 @@ class Tender(_Model):
         None,
         description="Price and quality weights (optional; a template default applies when absent).",
     )
+    #: Extensions (optional) for the tender's procedure chapters; placeholders where absent.
+    platform: OptionalText = Field(
+        default=None,
+        description="The electronic system through which questions and tenders are submitted, e.g. "
+                    "TenderNed or the buyer's own platform; never assumed (a placeholder where absent).",
+    )
+    min_candidates: Candidates | None = Field(
+        default=None,
+        description="Two-stage procedures: the least number of suitable candidates invited to tender.",
+    )
+    max_candidates: Candidates | None = Field(
+        default=None,
+        description="Two-stage procedures: the most candidates invited to tender; above it the "
+                    "selection_criteria decide.",
+    )
+    selection_criteria: TextList = Field(
+        default=[],
+        description="Two-stage procedures: the objective criteria that choose among more suitable "
+                    "candidates than max_candidates, one item each.",
+    )
+    minimum_requirements: TextList = Field(
+        default=[],
+        description="Competitive procedure with negotiation and innovation partnership: the minimum "
+                    "requirements every tender meets, which are not negotiated, one item each.",
+    )
+    innovation_need: OptionalText = Field(
+        default=None,
+        description="Innovation partnership: the need for an innovative service that products already "
+                    "on the market cannot meet.",
+    )
+    phase_end_conditions: TextList = Field(
+        default=[],
+        description="Innovation partnership: the conditions on which the buyer may end the partnership "
+                    "after a phase, one item each.",
+    )
     #: Extension: the general purchasing terms that govern the contract, when the buyer's
     #: kind does not settle it (a water board or province may use its own rather than GIBIT).
     general_terms: OptionalText = Field(
@@ -604,6 +817,26 @@ class Tender(_Model):
         description="Added by procure: the general purchasing terms that govern the contract, when the buyer's kind "
         "does not settle them (defaults: ARBIT-2022 for central government, GIBIT for municipalities).",
     )
+    court: OptionalText = Field(
+        None,
+        description="Added by procure: the court that hears disputes about the tender, e.g. 'de "
+        "voorzieningenrechter van de rechtbank Den Haag'; a placeholder where absent (optional).",
+    )
+    complaints_desk: OptionalText = Field(
+        None,
+        description="Added by procure: the buyer's independent complaints desk (klachtenmeldpunt): its name and "
+        "address, e-mail or web form; a placeholder where absent (optional).",
+    )
+
+    @field_validator("max_candidates")
+    @classmethod
+    def _max_not_below_min(cls, most: int | None, info: ValidationInfo) -> int | None:
+        """A maximum below the minimum could never be met."""
+        least = info.data.get("min_candidates")
+        if most is not None and least is not None and most < least:
+            raise _fail("out_of_range", "must be at least tender.min_candidates ({least}), not {value}; "
+                        "raise the maximum or lower the minimum", least=least, value=most)
+        return most
 
     @field_validator(*TENDER_DATE_FIELDS[1:])
     @classmethod
@@ -760,6 +993,19 @@ class Problem(_Model):
     )
     document: DocumentInfo | None = Field(None, description=(
         "Version and date the documents carry on their title page."))
+    contract: ContractTerms | None = Field(None, description="Optional: the buyer's choices for the draft agreement.")
+
+    @field_validator("contract")
+    @classmethod
+    def _minimum_within_initial_term(cls, contract: ContractTerms | None,
+                                     info: ValidationInfo) -> ContractTerms | None:
+        """The minimum commitment is part of the initial term: it cannot exceed its iterations."""
+        budget = info.data.get("iteration_budget")
+        if contract and contract.minimum_iterations and budget and contract.minimum_iterations > budget.iterations:
+            _raise_violations([(("minimum_iterations",), (
+                f"must be at most iteration_budget.iterations ({budget.iterations}): the minimum commitment is "
+                "part of the initial term; lower it or raise iteration_budget.iterations"))])
+        return contract
 
     @field_validator("tender")
     @classmethod
@@ -779,8 +1025,44 @@ class Problem(_Model):
 
     @property
     def maximum_value(self) -> Decimal:
-        """The contract's estimated value including options: the ceiling, else all iterations."""
-        return self.iteration_budget.maximum_value
+        """The contract's estimated value including options: the ceiling, else all iterations plus the
+        scale-up options and the exit budget."""
+        if self.iteration_budget.ceiling is not None:
+            return self.iteration_budget.ceiling
+        return self.iteration_budget.maximum_value + self.scale_up_total + self.exit_budget
+
+    @property
+    def minimum_iterations(self) -> int:
+        """The iterations the buyer commits to in any case (contract.minimum_iterations, else the initial term)."""
+        chosen = self.contract.minimum_iterations if self.contract else None
+        return chosen or self.iteration_budget.iterations
+
+    @property
+    def minimum_commitment(self) -> Decimal:
+        """What the buyer pays in any case: ``minimum_iterations * per_iteration``."""
+        return self.minimum_iterations * self.iteration_budget.per_iteration
+
+    @property
+    def options_value(self) -> Decimal:
+        """The most the option iterations cost: ``option_iterations * per_iteration``."""
+        return self.iteration_budget.option_iterations * self.iteration_budget.per_iteration
+
+    @property
+    def scale_up_total(self) -> Decimal:
+        return self.contract.scale_up_total if self.contract else Decimal(0)
+
+    @property
+    def exit_budget(self) -> Decimal:
+        support = self.contract.exit_support if self.contract else None
+        return support.budget if support else Decimal(0)
+
+    @property
+    def components_value(self) -> Decimal:
+        """The sum of every part of the contract: all iterations, the scale-up options and the exit budget
+        (what a ceiling is compared with)."""
+        budget = self.iteration_budget
+        return ((budget.iterations + budget.option_iterations) * budget.per_iteration
+                + self.scale_up_total + self.exit_budget)
 
     @property
     def initial_duration_weeks(self) -> int:

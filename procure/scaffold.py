@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from procure.errors import Location, OutputError
+from procure.i18n import _
 
 STARTERS_DIR = Path(__file__).parent / "starters"
 #: The schema's identifier. ``.invalid`` because procure publishes it nowhere: editors read the file
@@ -46,7 +47,7 @@ def write_starter(path: Path, language: str) -> list[str]:
         ) from None
     except OSError as err:
         raise OutputError(f"cannot write the starter: {err.strerror}", Location(file=str(path))) from None
-    return [f"wrote {path}", *_write_schema(path.parent / SCHEMA_FILE)]
+    return [_("wrote {path}").format(path=path), *_write_schema(path.parent / SCHEMA_FILE)]
 
 
 def _write_schema(target: Path) -> list[str]:
@@ -60,12 +61,16 @@ def _write_schema(target: Path) -> list[str]:
     if old == text:
         return []
     if old is not None and SCHEMA_ID not in old:
-        return [f"left {target} as it is (it is not procure's schema); editors will not find the schema"]
+        return [_("left {target} as it is (it is not procure's schema); editors will not find the schema").format(
+            target=target)]
     try:
         target.write_text(text, encoding="utf-8", newline="\n")
     except OSError as err:
-        return [f"could not write {target} ({err.strerror}); `procure schema > {target}` writes it"]
-    return [f"{'updated' if old else 'wrote'} {target} (the schema your editor reads for completion and checks)"]
+        return [_("could not write {target} ({reason}); `procure schema > {target}` writes it").format(
+            target=target, reason=err.strerror)]
+    done = (_("updated {target} (the schema your editor reads for completion and checks)") if old
+            else _("wrote {target} (the schema your editor reads for completion and checks)"))
+    return [done.format(target=target)]
 
 
 def problem_json_schema() -> dict[str, Any]:

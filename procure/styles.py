@@ -51,6 +51,9 @@ A4 = (11906, 16838)
 MARGINS = {"top": 1418, "right": 1418, "bottom": 1418, "left": 1418,
            "header": 709, "footer": 709, "gutter": 0}
 
+#: Room for a clause number ("10.3") before a contents entry's title, as in the house style.
+TOC_NUMBER_WIDTH = 680
+
 _KEEP_DOCUMENT_RELS = {"styles", "numbering", "settings", "webSettings", "fontTable", "theme",
                        "footnotes", "endnotes", "glossaryDocument", "customXml", "people"}
 _HOUSE_DROPS = {"webSettings", "customXml"}
@@ -167,6 +170,9 @@ def _prepare(document: DocxDocument, reference: Path | None, parts: ReferencePar
     numbers = _install_numbering(document, styles, id_map, house=reference is None)
     if reference is not None:
         _unnumber_toc_heading(styles, id_map["toc heading"])
+        by_id = {s.get(ox.STYLE_ID): s for s in ox.iter_styles(styles)}
+        for level in (1, 2, 3):  # the title after its number, the page number at the right margin
+            ox.ensure_toc_tabs(by_id[id_map[f"toc {level}"]], TOC_NUMBER_WIDTH, width)
     _install_settings(document, house=True)
     _install_header_footer(document, sect, id_map)
     _reset_properties(document)

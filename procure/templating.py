@@ -16,22 +16,30 @@ from __future__ import annotations
 import copy
 import os
 import re
-import traceback
+import signal
+import stat
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, update_wrapper
 from pathlib import Path
 from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, Undefined, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.filters import make_attrgetter, sync_do_join
+from jinja2.loaders import split_template_path
 from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Cycler, Joiner, Namespace
@@ -120,6 +128,7 @@ class PlainMap(Mapping[str, Any]):
 _ATOMS = (str, int, float, Decimal, date, datetime, type(None))
 
 
+@lru_cache(maxsize=None)
 def _derived_properties(cls: type) -> dict[str, property]:
     """The public ``@property`` values a class of ours defines (not those of Pydantic or the stdlib)."""
     found: dict[str, property] = {}
@@ -150,7 +159,7 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, BaseModel):
         cls = type(value)
-        data = {name: plain(getattr(value, name)) for name in cls.model_fields}
+        data = {name: plain(getattr(value, name)) for name in _model_fields(cls)}
         lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
         return PlainMap(data, lazy, kind=cls, truthy=True)
     if is_dataclass(value) and not isinstance(value, type):
@@ -167,6 +176,11 @@ def plain(value: Any) -> Any:
     if callable(value) and getattr(value, "__module__", "") == __name__:
         return value  # a function of this module, e.g. a filter passed on purpose
     raise TypeError(f"a {type(value).__name__} cannot be given to a template; make it plain data first")
+
+
+@lru_cache(maxsize=None)
+def _model_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(cls.model_fields)
 
 
 def _exact_atom(value: Any) -> Any:
@@ -246,6 +260,189 @@ def _unsafe(obj: Any, name: str) -> UnsafeError:
                        "templates read the fields of the problem statement and the filters only")
 
 
+# --------------------------------------------------------------------------- sandbox limits
+
+#: A template is a program from outside: it may not run for ever, fill the memory or print without end.
+#: Any one text a template builds or prints is at most MAX_VALUE_CHARS, a document's Markdown at most
+#: MAX_OUTPUT_CHARS; rendering one document may take MAX_SECONDS and MAX_MEMORY_BYTES more memory.
+#: (The largest problem statement the loader accepts renders to a few MB in well under a second.)
+MAX_VALUE_CHARS = 5_000_000
+MAX_OUTPUT_CHARS = 50_000_000
+MAX_SECONDS = 30.0
+MAX_MEMORY_BYTES = 2 * 1024**3
+#: Widths, counts and padding a filter or ``%`` may be asked for: a document needs a few dozen.
+_MAX_WIDTH = 1000
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_deadline: ContextVar[float | None] = ContextVar("procure_template_deadline", default=None)
+
+
+class LimitError(SecurityError):
+    """A template went past one of the sandbox's limits (size, width, time)."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside a template that runs too long (a BaseException, so that no
+    ``except Exception`` on the way can swallow it); becomes a located :class:`TemplateError`."""
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_VALUE_CHARS:
+        raise LimitError(f"{what} would make a text of {size:,} characters; a template may build at most "
+                         f"{MAX_VALUE_CHARS:,} (a loop that doubles a text, or a huge repeat?)")
+
+
+def _check_small(number: Any, what: str) -> None:
+    if isinstance(number, int) and not -_MAX_WIDTH <= number <= _MAX_WIDTH:
+        raise LimitError(f"{what} of {number:,} is too large for a document; at most {_MAX_WIDTH}")
+    if isinstance(number, str):
+        _check_small(len(number), what)
+
+
+def _check_format(spec: Any) -> None:
+    """``%`` formatting and ``|format`` may not pad to a huge width."""
+    if not isinstance(spec, str):
+        return
+    for width, precision in _FORMAT_SPEC.findall(spec):
+        for part in (width, precision):
+            if part == "*":
+                raise LimitError("a '*' width in a format is not allowed in templates; write the width")
+            if part:
+                _check_small(int(part), "a format width")
+
+
+def _check_clock() -> None:
+    """Fails when the current document's time is up (where no alarm signal can be used)."""
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise _OutOfTime()
+
+
+def _sized(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, list, tuple)) else None
+
+
+def _guard(filter_function: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
+    """A filter that runs ``check`` on its arguments first (keeping Jinja's pass-context marker)."""
+    passes = getattr(filter_function, "jinja_pass_arg", None)
+    if passes is None:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            return filter_function(*args, **kwargs)
+    else:
+        def guarded(first: Any, *args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            return filter_function(first, *args, **kwargs)
+    return update_wrapper(guarded, filter_function)
+
+
+def _replace_check(s: Any, old: Any, new: Any, count: int | None = None) -> None:
+    text, old, new = str(s), str(old), str(new)
+    hits = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    _check_size(len(text) + hits * max(len(new) - len(old), 0), "replace")
+
+
+def _indent_check(s: Any, width: Any = 4, first: bool = False, blank: bool = False) -> None:
+    _check_small(width, "an indent width")
+    size = len(width) if isinstance(width, str) else int(width)
+    _check_size(len(str(s)) + (str(s).count("\n") + 1) * size, "indent")
+
+
+@pass_eval_context
+def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
+    """Jinja's ``join``, stopping as soon as the joined text would pass the limit."""
+    if attribute is not None:
+        value = map(make_attrgetter(eval_ctx.environment, attribute), value)
+    items, total = [], 0
+    for item in value:
+        total += len(str(item)) + len(str(d))
+        _check_size(total, "join")
+        items.append(item)
+    return sync_do_join(eval_ctx, items, d)
+
+
+_FILTER_CHECKS: dict[str, Callable[..., None]] = {
+    "center": lambda value, width=80: _check_small(width, "a centring width"),
+    "indent": _indent_check,
+    "replace": _replace_check,
+    "format": lambda value, *args, **kwargs: _check_format(value),
+    "batch": lambda value, linecount, fill_with=None: _check_small(linecount, "a batch size"),
+    "slice": lambda value, slices, fill_with=None: _check_small(slices, "a number of slices"),
+    "wordwrap": lambda s, width=79, break_long_words=True, wrapstring=None, break_on_hyphens=True: (
+        _check_small(wrapstring or "", "a wrap string")),
+    "truncate": lambda s, length=255, killwords=False, end="...", leeway=None: _check_small(end, "an ending"),
+}
+
+
+class _LimitedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a join that checks the size, the one operator the sandbox cannot intercept."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+@contextmanager
+def _limits(seconds: float) -> Iterator[None]:
+    """Bound the memory and the time: an alarm in the main thread, else a clock checked on each call."""
+    with _memory_budget(MAX_MEMORY_BYTES):
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            token = _deadline.set(time.monotonic() + seconds)
+            try:
+                yield
+            finally:
+                _deadline.reset(token)
+            return
+        armed = [True]
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            if armed[0]:  # never fires once the rendering is over, even if the signal comes late
+                armed[0] = False
+                raise _OutOfTime()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        outer = signal.setitimer(signal.ITIMER_REAL, seconds)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer[0] > 0:  # someone else's alarm: give it back, less the time spent here
+                signal.setitimer(signal.ITIMER_REAL, max(outer[0] - (time.monotonic() - started), 0.001), outer[1])
+
+
+@contextmanager
+def _memory_budget(extra: int) -> Iterator[None]:
+    """Limit the address space to what the process uses now plus ``extra`` (Linux; elsewhere no-op),
+    so a template that builds huge data gets a MemoryError instead of taking the machine down."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            used = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        budget = used + extra
+        if soft != resource.RLIM_INFINITY and soft <= budget:
+            budget = None  # a tighter limit is already set by whoever runs us
+        elif hard != resource.RLIM_INFINITY:
+            budget = min(budget, hard)
+        if budget is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (budget, hard))
+    except (ImportError, OSError, ValueError, AttributeError):
+        budget = None
+    try:
+        yield
+    finally:
+        if budget is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 class SafeEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox with an allow-list: templates read plain data and call only what we allow.
 
@@ -254,13 +451,44 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
     other access raises :class:`UnsafeError` at once, so nothing behind it runs.
     """
 
+    code_generator_class = _LimitedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("lipsum", "range", *_JINJA_GLOBALS):
             self.globals.pop(name, None)
         self.globals.update(_JINJA_GLOBALS)
         self.filters["attr"] = self._attr_filter
+        self.filters["join"] = _join
+        for name, check in _FILTER_CHECKS.items():
+            self.filters[name] = _guard(self.filters[name], check)
         self._trusted_ids: set[int] = set()
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """``*``, ``**``, ``+`` and ``%`` with their results' size checked before they are made."""
+        _check_clock()
+        if operator == "*":
+            for text, times in ((left, right), (right, left)):
+                if _sized(text) is not None and isinstance(times, int):
+                    _check_size(len(text) * times, "repeating a text or list")
+        elif operator == "+" and _sized(left) is not None and _sized(right) is not None:
+            _check_size(len(left) + len(right), "joining two texts or lists")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+            if right > 0 and right * abs(left).bit_length() > 64 * 1024:
+                raise LimitError(f"{left} ** {right} is too large a number for a document")
+        result = self.binop_table[operator](left, right)
+        if operator == "%" and isinstance(result, str):
+            _check_size(len(result), "formatting")
+        return result
+
+    def checked_concat(self, values: tuple[Any, ...]) -> str:
+        """``a ~ b ~ c``: the texts joined, refused when the result would be too large."""
+        texts = [str(value) for value in values]
+        _check_size(sum(map(len, texts)), "joining texts with ~")
+        return "".join(texts)
 
     def trust(self, *functions: Any) -> None:
         """Callables of ours a template may call (globals such as ``todo``)."""
@@ -318,6 +546,7 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         return self.undefined(obj=obj, name=argument)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_clock()
         if isinstance(__obj, Undefined):
             __obj._fail_with_undefined_error()
         if not __self.is_safe_callable(__obj):
@@ -411,10 +640,13 @@ def _printable(value: Any) -> str:
 
 
 def _finalize(value: Any) -> str:
-    """Escape every printed value unless it is already Markdown."""
+    """Escape every printed value unless it is already Markdown; a huge value is a template's fault."""
     if isinstance(value, MdSafe):
+        _check_size(len(value), "printing a value")
         return value
-    return md_escape(_printable(value))
+    text = _printable(value)
+    _check_size(len(text), "printing a value")
+    return md_escape(text)
 
 
 # --------------------------------------------------------------------------- Babel
@@ -492,6 +724,48 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+class TemplateFileError(TemplateError):
+    """A file in a template folder that may not be used: a link out of the folder, a pipe, a device."""
+
+
+def check_template_file(folder: Path, path: Path) -> bool:
+    """Whether ``path`` (inside template ``folder``) exists; refuse it when it is not a plain file there.
+
+    A template folder may come from anyone: a symbolic link that leads out of it (to
+    ``/etc/passwd``, to another project's secrets) is refused, and so is anything that is not a
+    regular file (a pipe would hang the render, a device would be read without end). Both are
+    reported rather than silently replaced by the built-in template.
+    """
+    if not os.path.lexists(path):
+        return False
+    where = Location(file=str(path))
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise TemplateFileError(f"{path} is a symbolic link to a file that does not exist (or a link loop); "
+                                "remove it or make it a file", where) from None
+    root = folder.resolve()
+    if not target.is_relative_to(root):
+        raise TemplateFileError(f"{path} leads outside the template folder {folder} (to {target}); templates "
+                                "may only use files inside their folder: copy the file in instead of linking",
+                                where)
+    if not stat.S_ISREG(target.stat().st_mode):
+        raise TemplateFileError(f"{path} is not a regular file (a folder, pipe or device); a template must be "
+                                "a text file", where)
+    return True
+
+
+class _FolderLoader(FileSystemLoader):
+    """Jinja's FileSystemLoader, refusing links out of its folder and special files (see above)."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            if check_template_file(Path(folder), Path(folder).joinpath(*pieces)):
+                break
+        return super().get_source(environment, template)
+
+
 def _search_path(templates_dir: Path | tuple[Path, ...] | None) -> tuple[Path, ...]:
     """The folders searched for templates, first wins: the given folder(s), then those of
     ``PROCURE_TEMPLATES``, then the built-in set (see :mod:`procure.template_sets`)."""
@@ -519,13 +793,13 @@ _WHOLE_ENTRIES = frozenset({"default_evaluation"})
 @lru_cache(maxsize=None)
 def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
     builtin_path = search[-1] / language / "strings.yaml"
-    if not builtin_path.is_file():
+    if not check_template_file(search[-1], builtin_path):
         raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
     builtin = _read_strings(builtin_path)
     merged = copy.deepcopy(builtin)
     for folder in reversed(search[:-1]):  # the first folder wins, so it is merged last
         path = folder / language / "strings.yaml"
-        if path.is_file():
+        if check_template_file(folder, path):
             override = _read_strings(path)
             _merge(merged, override)
             _require_same_shape(merged, builtin, path)
@@ -692,12 +966,41 @@ def capfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+def _bytecode_cache() -> Any:
+    """Jinja's compiled templates kept between runs, in ``$XDG_CACHE_HOME/procure/jinja`` (``~/.cache``).
+
+    Compiling the templates is about a fifth of a one-pack render; a run after
+    the first loads them instead. Jinja keys each entry by the template's file
+    name and checks the source's checksum and the Python version, so an edited
+    template or another Python recompiles. ``PROCURE_NO_CACHE=1`` switches the
+    cache off; a cache folder that cannot be written only costs speed.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    class QuietCache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    if os.environ.get("PROCURE_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "procure" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return QuietCache(str(folder))
+
+
 @lru_cache(maxsize=None)
 def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
     env = SafeEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in search]
-                            + [PrefixLoader({"builtin": FileSystemLoader(str(search[-1]))})]),
+        loader=ChoiceLoader([_FolderLoader(str(folder)) for folder in search]
+                            + [PrefixLoader({"builtin": _FolderLoader(str(search[-1]))})]),
         undefined=StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -706,6 +1009,7 @@ def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         date=_date_filter, datetime=_datetime_filter, money=_money_filter,
@@ -739,7 +1043,18 @@ def render_markdown(
     values = {name: plain(value) for name, value in values.items()}  # never a live object
     name = f"{language}/{kind}.md"
     try:
-        return _environment(search).get_template(name).render(values)
+        return _render_limited(_environment(search).get_template(name), values)
+    except TemplateFileError:
+        raise  # already names the file that may not be used
+    except _OutOfTime as err:
+        raise _located(err, search, name, f"rendering took longer than {MAX_SECONDS:g} seconds, the limit "
+                       "for one document (a loop without end, or loops nested over large ranges?)") from None
+    except RecursionError as err:
+        raise _located(err, search, name, "recursion too deep (a macro or include that calls itself "
+                       "without end?)") from None
+    except MemoryError as err:
+        raise _located(err, search, name, "rendering needed more memory than the limit for one document "
+                       "(a template that builds huge texts or lists?)") from None
     except TemplateNotFound as err:
         if err.name != name:  # an include inside the template: point at the line that includes it
             raise _located(err, search, name) from err
@@ -748,16 +1063,66 @@ def render_markdown(
         raise _located(err, search, name) from err
 
 
-def _located(err: Exception, search: tuple[Path, ...], name: str) -> TemplateError:
+def _render_limited(template: Any, values: dict[str, Any]) -> str:
+    """Render within the sandbox's limits of time, memory and output size."""
+    chunks: list[str] = []
+    total = 0
+    generator = template.generate(values)
+    try:
+        with _limits(MAX_SECONDS):
+            for chunk in generator:
+                total += len(chunk)
+                if total > MAX_OUTPUT_CHARS:
+                    raise LimitError(f"the document would be longer than {MAX_OUTPUT_CHARS:,} characters, the "
+                                     "limit for one document")
+                chunks.append(chunk)
+                _check_clock()
+    except (_OutOfTime, LimitError) as err:
+        if getattr(err, "position", None) is None:  # stopped between two pieces of output: where it was
+            err.position = _generator_position(generator)  # type: ignore[union-attr]
+        raise
+    finally:
+        generator.close()
+    return "".join(chunks)
+
+
+def _generator_position(generator: Any) -> tuple[str, int] | None:
+    """The template file and line a suspended rendering stands at (innermost include first)."""
+    found = None
+    while generator is not None:
+        frame = getattr(generator, "gi_frame", None)
+        template = frame.f_globals.get("__jinja_template__") if frame is not None else None
+        if template is not None and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
+        generator = getattr(generator, "gi_yieldfrom", None)
+    return found
+
+
+def _located(err: BaseException, search: tuple[Path, ...], name: str, message: str | None = None) -> TemplateError:
     """Turn a failure inside a template into an error naming the template file and line."""
     if isinstance(err, TemplateSyntaxError) and err.lineno:
         file = err.filename or err.name or name
         return TemplateError(f"template syntax error: {err.message}", Location(file=file, line=err.lineno))
-    roots = tuple(os.path.join(str(folder), "") for folder in search)
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.startswith(roots)]
-    message = err.message if isinstance(err, ProcureError) else str(err)
-    if not frames:
+    if message is None:
+        message = err.message if isinstance(err, ProcureError) else str(err)
+    where = getattr(err, "position", None) or _template_position(err, search)
+    if where is None:
         return TemplateError(f"template error: {message}", Location(file=name))
-    return TemplateError(
-        f"template error: {message}", Location(file=frames[-1].filename, line=frames[-1].lineno)
-    )
+    return TemplateError(f"template error: {message}", Location(file=where[0], line=where[1]))
+
+
+def _template_position(err: BaseException, search: tuple[Path, ...]) -> tuple[str, int] | None:
+    """The innermost template file and line in a traceback: Jinja's rewritten frames, or (for an
+    error Jinja did not rewrite, such as the alarm) the compiled template's line mapped back."""
+    roots = tuple(os.path.join(str(folder), "") for folder in search)
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        filename = tb.tb_frame.f_code.co_filename
+        if template is not None and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(tb.tb_lineno))
+        elif filename.startswith(roots):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

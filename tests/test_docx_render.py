@@ -562,13 +562,54 @@ def test_long_titles_are_cut_for_core_properties_only():
 def test_every_paragraph_and_run_is_styled_only_by_named_style():
     markdown = "# Kop\n\nTekst **vet** *schuin* [link](https://a.nl) [[in te vullen: x]]\n\n- a\n\n1. b\n\n" + TABLE
     root = part(build(markdown))
-    for ppr in root.iter(f"{{{W}}}pPr"):
-        assert {etree.QName(c).localname for c in ppr} <= {"pStyle", "numPr"}
+    for ppr in root.iter(f"{{{W}}}pPr"):  # keepNext is page flow, not look (see the page-flow tests)
+        assert {etree.QName(c).localname for c in ppr} <= {"pStyle", "keepNext", "numPr"}
     for rpr in root.iter(f"{{{W}}}rPr"):
         assert [etree.QName(c).localname for c in rpr] == ["rStyle"]
     house = house_style()
     used = {el.get(VAL) for tag in ("pStyle", "rStyle", "tblStyle") for el in root.iter(f"{{{W}}}{tag}")}
     assert used <= set(house.ids.values())
+
+
+# --- page flow -------------------------------------------------------------------
+
+
+def kept(p: etree._Element) -> bool:
+    return p.find("w:pPr/w:keepNext", NS) is not None
+
+
+def test_a_lead_in_ending_in_a_colon_stays_with_its_list_or_table():
+    paragraphs = body_paragraphs(build("Drie punten:\n\n- a\n- b\n- c\n\nDaarna:\n\n" + TABLE
+                                       + "\nGeen lead-in.\n\n- x\n\nSlot:\n"))
+    by_text = {text(p): p for p in paragraphs}
+    assert kept(by_text["Drie punten:"]) and kept(by_text["Daarna:"])
+    assert not kept(by_text["Geen lead-in."]) and not kept(by_text["Slot:"])
+
+
+def test_a_short_paragraph_between_a_heading_and_a_list_introduces_it():
+    paragraphs = body_paragraphs(build("## Randvoorwaarden\n\nIedere oplossing voldoet hieraan.\n\n- a\n- b\n\n"
+                                       "Tekst.\n\nNiet onder een kop.\n\n- c\n"))
+    by_text = {text(p): p for p in paragraphs}
+    assert kept(by_text["Iedere oplossing voldoet hieraan."])
+    assert not kept(by_text["Niet onder een kop."])
+
+
+def test_a_list_never_splits_after_its_first_item_nor_before_its_last():
+    items = [p for p in body_paragraphs(build("- a\n- b\n- c\n- d\n- e\n")) if text(p)]
+    assert [kept(p) for p in items] == [True, False, False, True, False]
+    (single,) = [p for p in body_paragraphs(build("- a\n")) if text(p)]
+    assert not kept(single)
+
+
+def test_a_table_header_and_first_row_stay_with_the_next_row():
+    root = part(build("| A | B |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n| 5 | 6 |\n"))
+    rows = root.findall(".//w:body/w:tbl/w:tr", NS)[-4:]
+    assert [all(kept(p) for p in tr.iter(f"{{{W}}}p")) for tr in rows] == [True, True, False, False]
+
+
+def test_house_paragraphs_have_widow_and_orphan_control():
+    styles_root = part(build("x\n"), "word/styles.xml")
+    assert styles_root.find("w:docDefaults/w:pPrDefault/w:pPr/w:widowControl", NS) is not None
 
 
 # --- control characters and reading back -------------------------------------------

@@ -98,3 +98,21 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "p.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.mark.parametrize(("label", "visible", "field"), [
+    ("[in te vullen: datum van publicatie, tender.published]", "[in te vullen: datum van publicatie]",
+     "tender.published"),
+    ("[to be completed: CPV code or codes of the contract, cpv_codes]",
+     "[to be completed: CPV code or codes of the contract]", "cpv_codes"),
+    ("[to be completed: a title, title]", "[to be completed: a title]", "title"),
+    ("[in te vullen: datum uitnodiging tot inschrijving]", "[in te vullen: datum uitnodiging tot inschrijving]", None),
+    ("[to be completed: one, two]", "[to be completed: one, two]", None),
+    ("[to be completed: choose another in tender.procedure]", "[to be completed: choose another in tender.procedure]",
+     None),
+    ("[, tender.published]", "[, tender.published]", None),
+])
+def test_a_label_splits_into_the_words_shown_and_the_field_commented(label, visible, field):
+    from procure.markdown import split_label
+
+    assert split_label(label) == (visible, field)

@@ -33,7 +33,8 @@ def test_wheel_ships_templates_house_style_starters_and_legal_data(tmp_path: Pat
     assert modules <= names, f"subpackages missing from setup.cfg: {sorted(modules - names)}"
     assert {"procure/templates/nl/tender.md", "procure/templates/en/consultation.md",
             "procure/data/house_styles.xml", "procure/data/legal.yaml", "procure/starters/nl.yaml",
-            "procure/data/findings.schema.json", "procure/checks/__init__.py"} <= names
+            "procure/data/findings.schema.json", "procure/data/report.schema.json",
+            "procure/locale/nl/LC_MESSAGES/procure.po", "procure/checks/__init__.py"} <= names
 
 
 def test_installed_wheel_renders_from_any_folder(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ run nothing, in ``render`` and in ``check`` alike.
 from __future__ import annotations
 
 import dataclasses
+import os
 import json
 import warnings
 from datetime import date
@@ -176,3 +177,203 @@ def test_the_json_of_a_refused_template_is_complete(tmp_path: Path) -> None:
                                       str(tmp_path / "out"), "--format", "json"])
     data = json.loads(result.stdout)
     assert data[0]["ok"] is False and "unsafe" in data[0]["issues"][0]["message"]
+
+
+# --- limits: a template may not run for ever, fill the memory or print without end ---------------
+
+RUNAWAYS = {
+    "nested loops": "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}",
+    "silent nested loops": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "repeat": "{{ 'x' * 1000000000 }}",
+    "list repeat": "{{ ([1] * 1000000000) | length }}",
+    "doubling with ~": ("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+                        "{% endfor %}{{ ns.s | length }}"),
+    "doubling with +": ("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}"
+                        "{% endfor %}{{ ns.s | length }}"),
+    "doubling by a macro": ("{% macro d(s) %}{{ s }}{{ s }}{% endmacro %}{% set ns = namespace(s='x') %}"
+                            "{% for i in range(64) %}{% set ns.s = d(ns.s) %}{% endfor %}{{ ns.s | length }}"),
+    "doubling by join": ("{% set ns = namespace(s='x') %}{% for i in range(64) %}"
+                         "{% set ns.s = [ns.s, ns.s] | join %}{% endfor %}{{ ns.s | length }}"),
+    "center": "{{ 'x' | center(1000000000) }}",
+    "indent": "{{ 'x\\ny' | indent(1000000000) }}",
+    "format width": "{{ '%999999999s' | format('x') }}",
+    "percent width": "{{ '%999999999s' % 'x' }}",
+    "replace": "{{ ('x' * 100000) | replace('', 'y' * 1000) }}",
+    "batch": "{{ [1] | batch(1000000000, 'x') | list | length }}",
+    "huge power": "{{ (2 ** 100000000) | string | length }}",
+    "huge range": "{{ range(1000000000) | list | length }}",
+    "recursion": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+}
+
+
+@pytest.mark.parametrize("body", list(RUNAWAYS.values()), ids=list(RUNAWAYS))
+def test_runaway_templates_stop_with_a_located_error(tmp_path: Path, monkeypatch, body: str) -> None:
+    import time
+
+    from procure import templating
+
+    monkeypatch.setattr(templating, "MAX_SECONDS", 2.0)
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as caught:
+        _render(tmp_path, body)
+    assert time.monotonic() - started < 20
+    assert caught.value.issues[0].location.file.endswith("tender.md")
+    assert caught.value.issues[0].location.line == 5, caught.value
+
+
+def test_output_size_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    from procure import templating
+
+    monkeypatch.setattr(templating, "MAX_OUTPUT_CHARS", 100_000)
+    with pytest.raises(TemplateError, match="longer than 100,000 characters"):
+        _render(tmp_path, "{% for i in range(50000) %}{{ i }} {% endfor %}")
+
+
+def test_the_time_limit_names_itself(tmp_path: Path, monkeypatch) -> None:
+    from procure import templating
+
+    monkeypatch.setattr(templating, "MAX_SECONDS", 1.0)
+    with pytest.raises(TemplateError, match="longer than 1 seconds"):
+        _render(tmp_path, RUNAWAYS["silent nested loops"])
+
+
+def test_memory_is_bounded_while_rendering() -> None:
+    from procure.templating import _memory_budget
+
+    with pytest.raises(MemoryError), _memory_budget(64 * 1024 * 1024):
+        bytearray(512 * 1024 * 1024)
+    bytearray(256 * 1024 * 1024)  # the budget is lifted again afterwards
+
+
+def test_a_crash_in_one_file_of_a_batch_leaves_the_others(tmp_path: Path, monkeypatch) -> None:
+    from procure import build
+
+    original = build.build_document
+
+    def crash_on_second(loaded, kind, options):
+        if loaded.problem.reference == "T-2":
+            raise RuntimeError("boom")
+        return original(loaded, kind, options)
+
+    monkeypatch.setattr(build, "build_document", crash_on_second)
+    first = write(tmp_path, MINIMAL, "a.yaml")
+    second = write(tmp_path, MINIMAL.replace("T-1", "T-2"), "b.yaml")
+    third = write(tmp_path, MINIMAL.replace("T-1", "T-3"), "c.yaml")
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = CliRunner().invoke(cli, ["render", str(first), str(second), str(third), "-o", str(out),
+                                          "-j", jobs, "--format", "json"])
+        assert_no_traceback(result)
+        assert result.exit_code == 1
+        data = json.loads(result.stdout)
+        assert [d["ok"] for d in data] == [True, False, True]
+        message = data[1]["issues"][0]["message"]
+        assert data[1]["issues"][0]["file"] == str(second)
+        assert "internal error (RuntimeError: boom)" in message and "report it" in message
+        assert sorted(p.name for p in out.iterdir()) == ["T-1-consultation.docx", "T-1-tender.docx",
+                                                         "T-3-consultation.docx", "T-3-tender.docx"]
+    text = CliRunner().invoke(cli, ["render", str(first), str(second), "-o", str(tmp_path / "out3")])
+    assert "internal error" in text.output and "wrote" in text.output
+
+
+def test_a_crash_in_one_file_of_a_check_leaves_the_others(tmp_path: Path, monkeypatch) -> None:
+    from procure import checking
+
+    original = checking.check_file
+
+    def crash(path, **kwargs):
+        if path.name == "b.yaml":
+            raise RecursionError("deep")
+        return original(path, **kwargs)
+
+    monkeypatch.setattr(checking, "check_file", crash)
+    first = write(tmp_path, MINIMAL, "a.yaml")
+    second = write(tmp_path, MINIMAL, "b.yaml")
+    result = CliRunner().invoke(cli, ["check", str(first), str(second), "--format", "json"])
+    assert_no_traceback(result)
+    findings = json.loads(result.stdout)
+    crashed = [f for f in findings if f["file"] == str(second)]
+    assert len(crashed) == 1 and "internal error (RecursionError: deep)" in crashed[0]["message"]
+    assert any(f["file"] == str(first) for f in findings)
+
+
+def test_the_time_limit_holds_outside_the_main_thread_too(tmp_path: Path, monkeypatch) -> None:
+    """Where no alarm signal can be used (a thread), the clock is checked on every call and output."""
+    import threading
+
+    from procure import templating
+
+    monkeypatch.setattr(templating, "MAX_SECONDS", 1.0)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            _render(tmp_path, "{% for i in range(100000) %}{% for j in range(100000) %}{{ todo('x') }}"
+                              "{% endfor %}{% endfor %}")
+        except BaseException as err:  # noqa: BLE001 - handed to the test
+            errors.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert isinstance(errors[0], TemplateError) and "longer than 1 seconds" in str(errors[0])
+    (tmp_path / "again").mkdir()
+    assert "Title" in _render(tmp_path / "again", "ok")  # nothing stale is left behind
+
+
+# --- the files of a template folder ------------------------------------------------------------
+
+
+def _folder_with(tmp_path: Path, make) -> Path:  # noqa: ANN001 - a callable that makes the file
+    folder = tmp_path / "tpl"
+    (folder / "en" / "partials").mkdir(parents=True)
+    make(folder / "en" / "partials" / "contact.md")
+    return folder
+
+
+SPECIAL_FILES = {
+    "link to /etc/passwd": (lambda p: p.symlink_to("/etc/passwd"), "leads outside the template folder"),
+    "link to a file outside": (lambda p: ((p.parents[3] / "secret.md").write_text("SECRET"),
+                                          p.symlink_to(p.parents[3] / "secret.md")),
+                               "leads outside the template folder"),
+    "dangling link": (lambda p: p.symlink_to(p.parent / "nowhere.md"), "does not exist"),
+    "fifo": (lambda p: os.mkfifo(p), "not a regular file"),
+    "folder": (lambda p: p.mkdir(), "not a regular file"),
+}
+
+
+@pytest.mark.parametrize("make,message", list(SPECIAL_FILES.values()), ids=list(SPECIAL_FILES))
+@pytest.mark.parametrize("command", ["render", "check"])
+def test_special_files_in_a_template_folder_are_reported(tmp_path: Path, command: str, make, message: str) -> None:
+    folder = _folder_with(tmp_path, make)
+    args = [command, str(write(tmp_path, MINIMAL)), "--templates", str(folder)]
+    if command == "render":
+        args += ["-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args)
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    assert message in result.output and "contact.md" in result.output
+    assert "SECRET" not in result.output and "root:" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_link_inside_the_template_folder_is_fine(tmp_path: Path) -> None:
+    def make(path: Path) -> None:
+        (path.parent / "mine.md").write_text("Contact us at our office.\n", encoding="utf-8")
+        path.symlink_to(path.parent / "mine.md")
+
+    folder = _folder_with(tmp_path, make)
+    result = CliRunner().invoke(cli, ["render", str(write(tmp_path, MINIMAL)), "--templates", str(folder),
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_linked_strings_file_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "tpl"
+    (folder / "en").mkdir(parents=True)
+    (folder / "en" / "strings.yaml").symlink_to("/etc/hostname")
+    result = CliRunner().invoke(cli, ["render", str(write(tmp_path, MINIMAL)), "--templates", str(folder),
+                                      "-o", str(tmp_path / "out")])
+    assert_no_traceback(result)
+    assert result.exit_code == 1 and "strings.yaml leads outside the template folder" in result.output

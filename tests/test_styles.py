@@ -398,6 +398,19 @@ def test_word_default_toc_heading_is_not_numbered_like_heading_1(tmp_path):
     assert toc.find("w:pPr/w:outlineLvl", NS).get(f"{{{W}}}val") == "9"
 
 
+def test_reference_contents_entries_get_a_right_tab_for_their_page_numbers(tmp_path):
+    # Word's template has toc 1 without tab stops (Word writes them into each entry); procure
+    # gives the style one at the right margin, and keeps a reference's own.
+    path = reference_with_styles(tmp_path / "word.docx", (FIXTURES / "word_default_styles.xml").read_bytes())
+    ref = styles.reference_style(path)
+    root = part(ref.template, "word/styles.xml")
+    tabs = style_by_id(root, ref.id("toc 1")).findall("w:pPr/w:tabs/w:tab", NS)
+    assert [(t.get(f"{{{W}}}val"), t.get(f"{{{W}}}leader"), t.get(f"{{{W}}}pos")) for t in tabs] == [
+        ("left", None, "680"), ("right", "dot", str(ref.text_width))]
+    house_tabs = style_by_id(part(styles.house_style().template, "word/styles.xml"), "TOC1").findall(".//w:tab", NS)
+    assert len(house_tabs) == 2
+
+
 def test_toc_heading_based_on_a_heading_without_outline_level_gets_body_level(tmp_path):
     xml = (FIXTURES / "word_default_styles.xml").read_bytes().replace(b'<w:outlineLvl w:val="9"/>', b"")
     ref = styles.reference_style(reference_with_styles(tmp_path / "word.docx", xml))

@@ -89,8 +89,8 @@ def test_a_derived_property_and_a_new_model_field_are_fields(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("added", "code"), [("Zie `bijlage`.", "TPL020"), ("{{ organisatie }}", "TPL005"),
-                                             ("{{ p.tender.published }}", "TPL021")],
-                         ids=["inline-code", "unknown-name", "date-printed-raw"])
+                                             ("{{ 3 | plural(\"weekk\") }}", "TPL021")],
+                         ids=["inline-code", "unknown-name", "unknown-unit"])
 def test_unknown_names_unsupported_markdown_and_failing_renders(tmp_path: Path, added: str, code: str) -> None:
     folder = exported(tmp_path)
     users = folder / "nl" / "partials" / "users.md"

@@ -14,6 +14,7 @@ import pytest
 
 from procure.build import BuildOptions, build_pack
 from tests.conftest import EXAMPLES
+from tests.test_cli import MINIMAL
 from tests.ooxml_validator import describe, validate
 
 pytestmark = pytest.mark.client
@@ -39,6 +40,12 @@ def test_every_example_document_is_valid_for_word(tmp_path: Path) -> None:
     # The house style with the contents numbered by LibreOffice where it is installed, as delivered.
     paths = (_render_all(tmp_path / "house", toc_pages=shutil.which("soffice") is not None)
              + _render_all(tmp_path / "word", word_reference))
+    # A draft: placeholders with comments on the body and the title page, a title-page header.
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(MINIMAL, encoding="utf-8")
+    result = build_pack(draft, BuildOptions(out_dir=tmp_path / "draft"))
+    assert result.ok and all(doc.placeholders for doc in result.documents)
+    paths += [doc.path for doc in result.documents]
     assert len(paths) >= 2 * len(EXAMPLES)
     report = validate(paths)
     invalid = {path: errors for path, errors in report.items() if errors}

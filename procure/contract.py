@@ -1,0 +1,148 @@
+"""The contract mechanics every document of the pack states the same way.
+
+The draft agreement, the tender document's contract chapters, the budget table and the
+price form all read their amounts, periods and the order of precedence from
+:func:`contract_terms`, so they cannot drift apart. The general purchasing terms come
+from ``data/general_terms.yaml`` (name, version and source): ARBIT-2022 with its agile
+model agreement for central government, GIBIT 2023 for a municipality that names it,
+and the buyer's own terms otherwise; procure never picks terms for a buyer silently.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from procure.model import Problem
+
+#: A contract that may run longer than this many weeks gets the buyer's price-indexation option.
+YEAR_WEEKS = 52
+
+
+@cache
+def general_terms_data() -> dict[str, Any]:
+    """``general_terms.yaml``, parsed once per process."""
+    import yaml
+
+    text = resources.files("procure").joinpath("data", "general_terms.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def general_terms(problem: Problem) -> dict[str, Any] | None:
+    """The general terms the agreement builds on, or None when the input does not settle them.
+
+    ``tender.general_terms`` names them (a name holding ARBIT or GIBIT is recognised and printed
+    with its full name and version); without it a central government buyer gets ARBIT-2022
+    with the Modelovereenkomst Agile. Anyone else must name its terms: a water board or province
+    is not a municipality, and the input cannot tell a municipality apart, so nothing is guessed.
+    """
+    language = problem.language
+    named = problem.tender.general_terms if problem.tender else None
+    known = general_terms_data()["terms"]
+    key = None
+    if named:
+        upper = named.upper()
+        key = next((k for k in known if k.split("_")[0].upper() in upper), None)
+        if key is None:
+            return {"key": "own", "name": named, "model_agreement": None}
+    elif problem.buyer.kind == "central":
+        key = "arbit_2022"
+    if key is None:
+        return None
+    entry = known[key]
+    model = entry.get("model_agreement")
+    return {"key": key, "name": entry["name"][language], "model_agreement": model[language] if model else None}
+
+
+def _add_weeks(start: date, weeks: int) -> date:
+    day = start.date() if isinstance(start, datetime) else start
+    return day + timedelta(weeks=weeks) - timedelta(days=1)
+
+
+def contract_terms(problem: Problem) -> dict[str, Any]:
+    """Every amount, period and choice of the contract, computed once for all documents."""
+    budget = problem.iteration_budget
+    chosen = problem.contract
+    start = problem.tender.contract_start if problem.tender else None
+    per = budget.per_iteration
+    scale_up = list(chosen.scale_up) if chosen else []
+    exit_support = chosen.exit_support if chosen else None
+    iterations_total = budget.iterations + budget.option_iterations
+    maximum_weeks = problem.maximum_duration_weeks
+    return {
+        "minimum_iterations": problem.minimum_iterations,
+        "minimum_commitment": problem.minimum_commitment,
+        "minimum_is_initial": problem.minimum_iterations == budget.iterations,
+        "initial_iterations": budget.iterations,
+        "initial_value": budget.iterations * per,
+        "initial_weeks": problem.initial_duration_weeks,
+        "option_iterations": budget.option_iterations,
+        "options_value": problem.options_value,
+        "iterations_total": iterations_total,
+        "iterations_value": iterations_total * per,
+        "scale_up": [{"covers": s.covers, "maximum": s.maximum, "description": s.description} for s in scale_up],
+        "scale_up_total": problem.scale_up_total,
+        "exit_hours": exit_support.hours if exit_support else None,
+        "exit_max_rate": exit_support.max_rate if exit_support else None,
+        "exit_budget": exit_support.budget if exit_support else None,
+        "components_value": problem.components_value,
+        "maximum_value": problem.maximum_value,
+        "ceiling_binds": budget.ceiling is not None and budget.ceiling < problem.components_value,
+        "has_options": bool(budget.option_iterations or scale_up),
+        "maximum_weeks": maximum_weeks,
+        "longer_than_a_year": maximum_weeks > YEAR_WEEKS,
+        "initial_end": _add_weeks(start, problem.initial_duration_weeks) if start else None,
+        "decision_days": chosen.decision_days if chosen else None,
+        "repair_days": chosen.repair_days if chosen else None,
+        "price_index": chosen.price_index if chosen else None,
+        "court": chosen.court if chosen else None,
+        "general_terms": general_terms(problem),
+        "generic_constraints": generic_constraints(problem),
+        "per_iteration": per,
+        "payment": budget.payment,
+    }
+
+
+@cache
+def crosscheck_policy() -> dict[str, Any]:
+    """``crosscheck_policy.yaml``: the limits and word lists of the cross-checks and the generic constraints."""
+    import yaml
+
+    text = resources.files("procure").joinpath("data", "crosscheck_policy.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _mentions(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a word (or phrase), case aside: 'bio' is not 'biologie'."""
+    import re
+
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text.lower()) is not None
+
+
+def constraints_covering(problem: Problem) -> dict[str, list[int]]:
+    """For each generic constraint subject, the indexes of the buyer's constraints that cover it."""
+    covered: dict[str, list[int]] = {}
+    for subject, words in crosscheck_policy()["generic_constraints"].items():
+        hits = [index for index, text in enumerate(problem.problem.constraints)
+                if any(_mentions(text, word) for word in words)]
+        if hits:
+            covered[subject] = hits
+    return covered
+
+
+def generic_constraints(problem: Problem) -> list[str]:
+    """The generic constraint subjects the documents still state: those no constraint of the buyer covers."""
+    covered = constraints_covering(problem)
+    return [subject for subject in crosscheck_policy()["generic_constraints"] if subject not in covered]
+
+
+def measurement_weeks(measured_by: str | None) -> int | None:
+    """How many weeks a measurement described as ``measured_by`` takes to show a value (None: not said)."""
+    if not measured_by:
+        return None
+    found = [int(period["weeks"]) for period in crosscheck_policy()["measurement_periods"]
+             if any(_mentions(measured_by, word) for word in period["words"])]
+    return min(found, default=None)

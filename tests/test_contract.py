@@ -1,0 +1,156 @@
+"""The draft agreement, the tender document and the price form say the same thing: every amount, every
+period and the order of precedence, for every example and for variants that switch the mechanics on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from procure.build import render_markdown
+from procure.contract import contract_terms
+from procure.loader import Loaded, load_problem, load_problem_text
+from procure.templating import format_money, load_strings
+from tests.conftest import EXAMPLES
+from tests.test_checks import variant
+
+MONEY = re.compile(r"€ ?\d[\d.,\\]*\d|€ ?\d")
+
+
+def amounts(markdown: str) -> set[str]:
+    """Every euro amount a document prints, as printed (escapes removed, trailing punctuation dropped)."""
+    return {m.group().replace("\\", "").rstrip(".,") for m in MONEY.finditer(markdown)}
+
+
+def documents(loaded: Loaded) -> dict[str, str]:
+    return {kind: render_markdown(loaded, kind).replace("\\", "").replace("\u00a0", " ")
+            for kind in ("agreement", "tender", "price_form")}
+
+
+def _variants() -> list[tuple[str, Loaded]]:
+    out = [(path.stem, load_problem(path)) for path in EXAMPLES]
+    extra = {"contract": {"minimum_iterations": 1, "decision_days": 3, "repair_days": 7,
+                          "exit_support": {"hours": 24, "max_rate": 110},
+                          "scale_up": [{"covers": "hosting", "maximum": 12500}],
+                          "price_index": "CBS cao-lonen", "court": "Rechtbank Amsterdam"},
+             "iteration_budget.iterations": 4, "iteration_budget.option_iterations": 12,
+             "iteration_budget.ceiling": 493140,
+             "iteration_budget.payment": "capped_time_and_materials"}
+    for language in ("nl", "en"):
+        out.append((f"variant-{language}", load_problem_text(variant({**extra, "language": language}), "v.yaml")))
+    return out
+
+
+VARIANTS = _variants()
+
+
+@pytest.mark.parametrize(("name", "loaded"), VARIANTS, ids=[n for n, _ in VARIANTS])
+def test_agreement_leidraad_and_price_form_agree_on_every_amount(name: str, loaded: Loaded) -> None:
+    docs = documents(loaded)
+    problem = loaded.problem
+    terms = contract_terms(problem)
+    cur = problem.iteration_budget.currency
+
+    def money(value: object) -> str:
+        return format_money(value, cur, problem.language).replace("\u00a0", " ")
+
+    found = {kind: {a.replace("\u00a0", " ") for a in amounts(text)} for kind, text in docs.items()}
+    # the leidraad's budget table holds every amount the agreement and the price form print
+    assert found["agreement"] <= found["tender"], found["agreement"] - found["tender"]
+    assert found["price_form"] <= found["tender"], found["price_form"] - found["tender"]
+    # and the amounts that bind the bidder are in all three
+    binding = {money(problem.iteration_budget.per_iteration)}
+    if terms["exit_max_rate"]:
+        binding.add(money(terms["exit_max_rate"]))
+    binding |= {money(item["maximum"]) for item in terms["scale_up"]}
+    for kind in docs:
+        assert binding <= found[kind], (kind, binding - found[kind])
+    # the minimum commitment and the options' value: the agreement and the leidraad
+    for value in (terms["minimum_commitment"], terms["options_value"]):
+        if value:
+            assert money(value) in found["agreement"] and money(value) in found["tender"]
+
+
+@pytest.mark.parametrize(("name", "loaded"), VARIANTS, ids=[n for n, _ in VARIANTS])
+def test_the_three_documents_agree_on_periods_and_precedence(name: str, loaded: Loaded) -> None:
+    docs = documents(loaded)
+    problem = loaded.problem
+    terms = contract_terms(problem)
+    strings = load_strings(problem.language)
+    week = strings["units"]["week"][problem.iteration_budget.iteration_weeks != 1]
+    iteration_length = f"{problem.iteration_budget.iteration_weeks} {week}"
+    for kind in ("agreement", "tender"):
+        assert iteration_length in docs[kind]
+        if terms["decision_days"]:
+            day = strings["units"]["working_day"][terms["decision_days"] != 1]
+            assert f"{terms['decision_days']} {day}" in docs[kind]
+        assert f"{terms['initial_weeks']} {strings['units']['week'][1]}" in docs[kind] or terms["initial_weeks"] == 1
+    if terms["exit_hours"]:
+        for kind in docs:
+            assert str(terms["exit_hours"]) in docs[kind]
+    # one order of precedence, item by item and in order, in all three
+    for kind, text in docs.items():
+        positions = [text.find(f"1. {item}") for item in strings["precedence"]]
+        assert -1 not in positions and positions == sorted(positions), kind
+
+
+def test_indexation_is_the_buyers_option_only_when_the_contract_may_outlast_a_year() -> None:
+    short = documents(VARIANTS[0][1])  # agency: 24 two-week iterations, 48 weeks
+    assert "index" not in short["price_form"].lower()
+    long = documents(VARIANTS[-1][1])  # 16 four-week iterations: 64 weeks
+    assert "CBS cao-lonen" in long["agreement"] and "not a right of the contractor" in long["agreement"]
+    assert "Indexation" in long["price_form"]
+
+
+def test_capped_time_and_materials_binds_the_hours_per_role() -> None:
+    docs = documents(VARIANTS[-1][1])
+    assert "binding maximum" in docs["price_form"] and "binding maximum" in docs["tender"]
+    assert "no more hours than it stated in the price form" in docs["agreement"]
+
+
+def test_the_examples_carry_no_placeholder_in_the_new_documents() -> None:
+    from procure.markdown import parse, placeholders
+
+    for path in EXAMPLES:
+        for kind in ("agreement", "price_form", "consultation_report"):
+            assert placeholders(parse(render_markdown(load_problem(path), kind))) == [], (path.name, kind)
+
+
+def test_a_sub_central_buyer_without_terms_gets_no_terms_picked(tmp_path: Path) -> None:
+    loaded = load_problem_text(variant({"language": "nl"}), "p.yaml")  # sub_central, no general_terms
+    text = render_markdown(loaded, "agreement")
+    assert "GIBIT" in text and "tender.general_terms" in text  # named only inside the placeholder
+    assert "Gemeentelijke Inkoopvoorwaarden" not in text
+
+
+def test_a_single_supplier_gets_no_relative_price_formula() -> None:
+    single = load_problem_text(variant({"tender.procedure": "single_private", "iteration_budget.per_iteration": 8000}),
+                               "p.yaml")
+    text = render_markdown(single, "price_form")
+    assert "single supplier" in text and "lowest evaluated price" not in text
+    several = render_markdown(load_problem_text(variant({}), "p.yaml"), "price_form")
+    assert "lowest evaluated price" in several
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), [
+    ({"contract": {"minimum_iterations": 9}}, "contract.minimum_iterations", "at most iteration_budget.iterations"),
+    ({"contract": {"exit_support": {"hours": 0, "max_rate": 10}}}, "contract.exit_support.hours", "1 to 10000"),
+    ({"contract": {"scale_up": [{"covers": "cloud", "maximum": 5}]}}, "contract.scale_up[0].covers", "rollout"),
+    ({"contract": {"decision_days": 99}}, "contract.decision_days", "1 to 30 working days"),
+])
+def test_a_wrong_contract_choice_is_located(changes: dict, field: str, words: str) -> None:
+    from procure.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        load_problem_text(variant(changes), "p.yaml")
+    (issue,) = err.value.issues
+    assert issue.location.field == field and words in issue.message and issue.location.line
+
+
+def test_the_value_counts_scale_up_options_and_exit_support_without_a_ceiling() -> None:
+    changes = {"contract": {"exit_support": {"hours": 10, "max_rate": 100},
+                            "scale_up": [{"covers": "hosting", "maximum": 5000}]}}
+    problem = load_problem_text(variant(changes), "p.yaml").problem
+    assert problem.maximum_value == 6 * 30000 + 5000 + 1000
+    assert problem.minimum_commitment == 2 * 30000  # no minimum_iterations: the whole initial term
