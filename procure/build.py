@@ -284,7 +284,7 @@ def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> Plai
     decision = decide_procedure(problem)
     return plain({
         "ct": contract_terms(problem),
-        "docs": {name: declared.title_in(problem.language, strings) for name, declared in declared_kinds().items()},
+        "docs": _titles(problem.language, strings),
         "p": problem,
         "lang": problem.language,
         "procedure": decision,
@@ -296,6 +296,14 @@ def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> Plai
         "s": strings,
         "doc_kind": kind,
     })
+
+
+def _titles(language: str, strings: dict[str, Any]) -> dict[str, str]:
+    """Each built-in document's title, for templates that name another document of the pack
+    (strings without a title, as a test may pass, give the kind's name)."""
+    titles = strings.get("documents", {})
+    return {name: dict(declared.title).get(language) or titles.get(name, name)
+            for name, declared in declared_kinds().items()}
 
 
 def render_markdown(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> str:

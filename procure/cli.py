@@ -547,6 +547,8 @@ def batch(inputs: tuple[str, ...], out_dir: Path | None, jobs: int | None, templ
     version are unchanged are skipped. A bad input is reported and the others
     are still built; the exit code is 1 if any input failed.
     """
+    import json
+
     from procure import batch as batching
 
     if not inputs:

@@ -712,7 +712,9 @@ class ContractTerms(_Model):
         "Working days after a review within which the buyer takes the acceptance and stop/go decision."))
     repair_days: RepairDays | None = Field(None, description=(
         "Working days the supplier has to repair what was rejected, at its own cost (also after a stop)."))
-    exit_support: ExitSupport | None = None
+    exit_support: ExitSupport | None = Field(None, description=(
+        "Handover and exit support after the contract ends: the most hours the buyer may call off and the "
+        "highest hourly exit rate; priced in the price form and counted in the evaluated price."))
     scale_up: Annotated[list[ScaleUp], BeforeValidator(_none_to_empty)] = Field([], description=(
         "Options that cover more than further iterations (rollout, operation and maintenance, hosting, "
         "licences), each with its maximum; they count towards the estimated value."))
