@@ -74,12 +74,10 @@ class Kind:
 def declared_kinds(templates_dir: Path | None = None) -> dict[str, Kind]:
     """Every declared document kind, in pack order: the built-in ``kinds.yaml`` and, when an
     override folder has one, its kinds added (or, under a built-in name, replacing that one)."""
-    from procure.templating import builtin_templates_dir
+    from procure.template_sets import search_path
 
-    folders = [builtin_templates_dir()]
-    if templates_dir is not None and Path(templates_dir).resolve() != folders[0]:
-        folders.append(Path(templates_dir).resolve())
-    return _declared_kinds(tuple(folders))
+    # the layered template folders, first wins: so read the built-in set first and the first folder last
+    return _declared_kinds(tuple(reversed(search_path(templates_dir))))
 
 
 @lru_cache(maxsize=None)

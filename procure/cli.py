@@ -217,7 +217,8 @@ def cli() -> None:
         help="Which document to render: a declared kind (consultation, tender, agreement, price_form, "
              "consultation_report, or one a --templates folder declares) or all, the whole pack.")
 @option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-        help="A folder of templates searched before the built-in ones (override one partial or all).")
+        multiple=True, help="A folder of templates searched before the built-in ones (override one partial "
+        "or all); repeat it to layer several, the first wins. PROCURE_TEMPLATES adds more.")
 @option("--reference-doc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="A .docx whose styles (the organisation's house style) the documents use.")
 @option("--strict", is_flag=True,
@@ -233,7 +234,7 @@ def cli() -> None:
              "them Word fills the pages in when it opens the file.")
 @option("--pdf", is_flag=True, help="Also write a tagged PDF of each document (LibreOffice, one process).")
 @option("--pdfa", is_flag=True, help="As --pdf, as PDF/A-2b for archiving.")
-def render(problems: tuple[str, ...], out_dir: Path, doc: str, templates_dir: Path | None,
+def render(problems: tuple[str, ...], out_dir: Path, doc: str, templates_dir: tuple[Path, ...],
            reference_doc: Path | None, strict: bool, no_clobber: bool, jobs: int, fmt: str,
            toc_pages: bool | None, pdf: bool, pdfa: bool) -> None:
     """Render problem statements into .docx documents.
@@ -418,11 +419,11 @@ def _translated_finding(finding: Any) -> Any:
 @option("--words", "words_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="A YAML file with extra solution words per language ({nl: [...], en: [...]}).")
 @option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-        help="Templates to look for placeholders in (as with render).")
+        multiple=True, help="Templates to look for placeholders in (as with render; repeatable).")
 @option("--explain", "explain_code", metavar="CODE", help="Explain one rule and exit.")
 @option("--list-rules", is_flag=True, help="List every rule with its code and severity, and exit.")
 def check(problems: tuple[str, ...], strict: bool, fmt: str, words_file: Path | None,
-          templates_dir: Path | None, explain_code: str | None, list_rules: bool) -> None:
+          templates_dir: tuple[Path, ...], explain_code: str | None, list_rules: bool) -> None:
     """Validate problem statements and lint them as tenders.
 
     PROBLEMS are files, folders (searched for *.yaml and *.yml) or - for
@@ -632,6 +633,143 @@ def _tolerant_output() -> None:
                 reconfigure(errors="backslashreplace")
             except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
                 pass
+
+
+# --------------------------------------------------------------------------- templates (issue 13)
+
+_TEMPLATES_OPTION = click.option(
+    "--templates", "templates_dirs", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+    help="A template folder in front of the built-in set (repeatable, the first wins; PROCURE_TEMPLATES adds more).")
+
+
+@cli.group()
+def templates() -> None:
+    """Inspect, export and check template sets.
+
+    An organisation's template folder (--templates DIR, or PROCURE_TEMPLATES) is
+    searched before the built-in templates: a file there replaces the built-in
+    one, and a template that starts with {% extends "builtin/nl/tender.md" %}
+    overrides single blocks and inherits the rest.
+    """
+
+
+@templates.command("list")
+@_TEMPLATES_OPTION
+def templates_list(templates_dirs: tuple[Path, ...]) -> None:
+    """List every effective template and the folder it comes from."""
+    from procure.template_sets import effective_set, search_path
+
+    try:
+        entries = effective_set(search_path(templates_dirs))
+    except ProcureError as err:
+        _fail(err)
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
+        click.echo(f"{entry.name:<{width}}  {entry.origin()}")
+
+
+@templates.command("show")
+@click.argument("name")
+@_TEMPLATES_OPTION
+def templates_show(name: str, templates_dirs: tuple[Path, ...]) -> None:
+    """Print the effective template NAME (e.g. nl/tender.md; builtin/nl/tender.md for the built-in one)."""
+    from procure.template_sets import resolve_name, search_path
+
+    try:
+        path = resolve_name(name, search_path(templates_dirs))
+    except ProcureError as err:
+        _fail(err)
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@templates.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that exist already.")
+def templates_export(directory: Path, force: bool) -> None:
+    """Write the built-in template set into DIRECTORY, to start an organisation's set from."""
+    from procure.template_sets import export_builtin
+
+    try:
+        written = export_builtin(directory, force=force)
+    except ProcureError as err:
+        _fail(err)
+    click.echo(f"wrote {len(written)} files to {directory}: edit them, then run "
+               f"`procure templates check {directory}`")
+
+
+@templates.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base", "base", metavar="REV", help="Also report a block changed since this git revision in one "
+              "language and not the other ({# lang-only: reason #} in the block marks a deliberate difference).")
+@click.option("--example", "extra_examples", multiple=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="Also smoke-render this problem statement (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json prints one list of findings, with the keys of `procure check --format json`.")
+def templates_check(directory: Path | None, base: str | None, extra_examples: tuple[Path, ...], fmt: str) -> None:
+    """Check a template set: every problem at once, each at its file and line.
+
+    DIRECTORY is the organisation's folder, checked over the built-in set
+    (without it: the set PROCURE_TEMPLATES makes, else ./ or ./templates when
+    they hold a template set, else the built-in one).
+    Reports Jinja syntax errors, fields the problem-statement model does not
+    have, characters pasted from Word inside tags, Markdown the renderer does
+    not support, dangling cross-references and the languages out of step, then
+    renders every bundled example. Exit 1 when anything is found.
+    """
+    from procure.checks.output import findings_json, format_human
+    from procure.template_lint import check_templates, example_files
+
+    try:
+        findings = check_templates(directory, base=base, examples=[*example_files(), *extra_examples])
+    except ProcureError as err:
+        _fail(err)
+    if fmt == "json":
+        click.echo(findings_json(findings))
+    else:
+        click.echo(format_human(findings, color=_colour(sys.stdout)) or "no problems found")
+    sys.exit(EXIT_INVALID if findings else 0)
+
+
+@cli.command()
+@click.argument("problems", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--base", metavar="REV", help="The git revision whose templates to compare with (e.g. main, HEAD~1).")
+@click.option("--head", metavar="REV", help="The revision to compare (default: the working tree).")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The template folder whose history to read (default: the first PROCURE_TEMPLATES folder, "
+              "else ./ or ./templates when they hold a template set, else the built-in templates).")
+@click.option("--base-templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Compare two folders instead: the base template folder ...")
+@click.option("--head-templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="... and the head template folder.")
+@click.option("--redline", "redline_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a Word document with tracked changes per changed document into this folder.")
+@click.option("--doc", "doc", default=DOC_ALL, show_default=True, metavar="KIND",
+              help="Which document to compare: a declared kind, or all (the whole pack of each file).")
+def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templates_dir: Path | None,
+         base_templates: Path | None, head_templates: Path | None, redline_dir: Path | None, doc: str) -> None:
+    """Show what a template change does to the documents of PROBLEMS.
+
+    Renders each problem statement with the templates at --base and at --head
+    (or the working tree), compares each document paragraph by paragraph and
+    prints the changed paragraphs under their headings, the unchanged documents
+    and a summary. With --redline, writes per changed document a .docx whose
+    changes are Word tracked changes, to send to legal review.
+    """
+    from procure.diff import diff_problems, format_report, write_redlines
+
+    try:
+        report = diff_problems(list(problems), folder=templates_dir, base=base, head=head,
+                               base_dir=base_templates, head_dir=head_templates,
+                               kinds=None if doc == DOC_ALL else (doc,))
+        for issue in report.issues:
+            click.echo(_issue_line(issue, _colour(sys.stderr)), err=True)
+        click.echo(format_report(report, color=_colour(sys.stdout)))
+        if redline_dir is not None:
+            for path in write_redlines(report, redline_dir):
+                click.echo(f"wrote {path}")
+    except ProcureError as err:
+        _fail(err)
+    sys.exit(EXIT_INVALID if any(issue.severity == "error" for issue in report.issues) else 0)
 
 
 def main() -> None:

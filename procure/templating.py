@@ -33,7 +33,7 @@ from types import BuiltinMethodType, FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.bccache import BytecodeCache
@@ -802,12 +802,12 @@ class _FolderLoader(FileSystemLoader):
         return super().get_source(environment, template)
 
 
-def _search_path(templates_dir: Path | None) -> tuple[Path, ...]:
-    """The folders searched for templates, a user's override first."""
-    builtin = builtin_templates_dir()
-    if templates_dir is None or Path(templates_dir).resolve() == builtin:
-        return (builtin,)
-    return (Path(templates_dir).resolve(), builtin)
+def _search_path(templates_dir: Path | tuple[Path, ...] | None) -> tuple[Path, ...]:
+    """The folders searched for templates, first wins: the given folder(s), then those of
+    ``PROCURE_TEMPLATES``, then the built-in set (see :mod:`procure.template_sets`)."""
+    from procure.template_sets import search_path
+
+    return search_path(templates_dir)
 
 
 def load_strings(language: str, templates_dir: Path | None = None) -> dict[str, Any]:
@@ -833,7 +833,7 @@ def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
         raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
     builtin = _read_strings(builtin_path)
     merged = copy.deepcopy(builtin)
-    for folder in search[:-1]:
+    for folder in reversed(search[:-1]):  # the first folder wins, so it is merged last
         path = folder / language / "strings.yaml"
         if check_template_file(folder, path):
             override = _read_strings(path)
@@ -1035,7 +1035,8 @@ def _bytecode_cache() -> Any:
 def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
     env = SafeEnvironment(
-        loader=ChoiceLoader([_FolderLoader(str(folder)) for folder in search]),
+        loader=ChoiceLoader([_FolderLoader(str(folder)) for folder in search]
+                            + [PrefixLoader({"builtin": _FolderLoader(str(search[-1]))})]),
         undefined=StrictUndefined,
         finalize=_finalize,
         autoescape=False,
