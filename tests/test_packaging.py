@@ -65,5 +65,9 @@ def test_installed_wheel_renders_from_any_folder(tmp_path: Path) -> None:
     assert where.startswith(str(venv)), where
     subprocess.run([str(python), "-m", "procure", "render", str(example), "-o", "out"], cwd=elsewhere, check=True,
                    capture_output=True)
-    assert sorted(p.name for p in (elsewhere / "out").iterdir()) == ["NPA-2027-007-consultation.docx",
-                                                                     "NPA-2027-007-tender.docx"]
+    from procure.build import kind_path, pack_kinds
+    from procure.loader import load_problem
+
+    pack = [kind_path(Path(), "NPA-2027-007", kind).name for kind in pack_kinds(load_problem(example))]
+    assert len(pack) == 5 and "NPA-2027-007-agreement.docx" in pack
+    assert sorted(p.name for p in (elsewhere / "out").iterdir()) == sorted(pack)
