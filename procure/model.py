@@ -681,7 +681,8 @@ class ScaleUp(_Model):
     """What calling off options may cover beyond more iterations of the same team."""
 
     covers: Literal["rollout", "operation_and_maintenance", "hosting", "licences"] = Field(description=(
-        "rollout (taking a working result into use more widely), operation_and_maintenance, hosting or licences"))
+        "What the option covers: rollout (taking a working result into use more widely), "
+        "operation_and_maintenance, hosting or licences."))
     maximum: Amount = Field(description="The most this option may cost over the whole contract, excluding VAT; "
                             "part of the contract's estimated value.")
     description: OptionalText = Field(None, description="What the option covers, in the buyer's words.")
@@ -951,8 +952,8 @@ class DocumentInfo(_Model):
         "title page shows a placeholder and the documents are drafts."))
     date: When | None = Field(None, description=(
         "Date of the documents, on their title page; without it the publication date "
-        "(tender.published for the tender, consultation.published for the invitation), else a "
-        "placeholder."))
+        "(consultation.published for the consultation invitation, tender.published for every other "
+        "document), else a placeholder."))
 
 
 class Problem(_Model):
@@ -994,8 +995,11 @@ class Problem(_Model):
         "example bands (optional).",
     )
     document: DocumentInfo | None = Field(None, description=(
-        "Version and date the documents carry on their title page."))
-    contract: ContractTerms | None = Field(None, description="Optional: the buyer's choices for the draft agreement.")
+        "Added by procure: the version and date every document of the pack carries on its title page "
+        "(optional block)."))
+    contract: ContractTerms | None = Field(None, description=(
+        "Added by procure: the buyer's choices for the draft agreement, the price form and the budget "
+        "(optional block); each absent choice shows as a placeholder or a visible proposal."))
 
     @field_validator("contract")
     @classmethod
