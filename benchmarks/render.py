@@ -1,19 +1,32 @@
-"""How fast procure renders: medians per stage, per document and per pack, and cold starts.
+"""How fast procure renders, compared like with like, in one run.
 
-    python3 benchmarks/render.py [--runs 200] [--example examples/waterschap-meldingen.yaml]
+    python3 benchmarks/render.py [--runs 200] [--packs 50] [--memory 100,1000] [--skip-memory]
 
-Prints figures; asserts nothing (these machines are shared and noisy, so
-speed is read from medians, never checked by a test). Baselines are measured in
-the same run, on the same content: pandoc converting the same Markdown to .docx
-(a process per document, as a pipeline calling pandoc would), docxtpl
-rendering a template of the same size, and a plain python-docx build that looks
-styles up by name, as python-docx's documented API does.
+Prints medians and ratios; asserts nothing (these machines are shared and
+noisy, so speed is read from medians, never checked by a test). Four views:
+
+(a) in-process, per document: procure from a loaded problem statement to .docx
+    bytes, against docxtpl rendering a template of the same content in which
+    every paragraph (table cells included) is a Jinja tag, from the template's
+    bytes and a context to .docx bytes. Procure's stages are shown too.
+(b) whole processes, a pipeline's view, on the same N problem statements
+    (2N documents): ``procure batch`` (one command), pandoc ``-f gfm`` with one
+    process per document on the very Markdown procure renders (run with the
+    same parallelism as the batch), and docxtpl in one Python process
+    rendering every document from its tagged template. Documents per second,
+    wall time, process start-up included.
+(c) memory of procure alone: the peak RSS of a ``procure batch --jobs 1`` of N
+    packs, read from ``resource.getrusage(RUSAGE_CHILDREN)`` in a fresh
+    intermediate process, so no baseline's memory is counted.
+(d) ``procure batch --jobs 1`` against ``--jobs 2`` on the same N packs, with
+    the CPUs this process may use and the load average (the machine is shared).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -21,10 +34,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+EXAMPLE = ROOT / "examples" / "waterschap-meldingen.yaml"
 
 
 def median_ms(func: Callable[[], object], runs: int) -> float:
@@ -38,7 +54,28 @@ def median_ms(func: Callable[[], object], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def stages(example: Path, runs: int) -> dict[str, float]:
+def make_inputs(folder: Path, count: int, example: Path = EXAMPLE) -> list[Path]:
+    """``count`` problem statements: the example with its own reference and title each."""
+    import re
+
+    source = example.read_text(encoding="utf-8")
+    reference = re.search(r"^reference: (\S+)$", source, re.M).group(1)
+    title = re.search(r"^title: (.+)$", source, re.M).group(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        text = source.replace(f"reference: {reference}", f"reference: BENCH-{index:05d}", 1)
+        text = text.replace(f"title: {title}", f"title: ({index}) {title}", 1)
+        path = folder / f"p{index:05d}.yaml"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------- (a) in-process
+
+
+def stages(loaded: object, runs: int) -> dict[str, float]:
     """The median time of each stage of one tender document."""
     from procure.build import doc_meta, render_markdown
     from procure.docx_render import render_document
@@ -47,14 +84,13 @@ def stages(example: Path, runs: int) -> dict[str, float]:
     from procure.package import docx_bytes
     from procure.styles import style_for
 
-    loaded = load_problem(example)
     meta = doc_meta(loaded, "tender")
     markdown = render_markdown(loaded, "tender")
     tree = parse(markdown)
     style = style_for(None)
     document = render_document(tree, meta, style)
     return {
-        "load": median_ms(lambda: load_problem(example), runs),
+        "load": median_ms(lambda: load_problem(EXAMPLE), runs),
         "template": median_ms(lambda: render_markdown(loaded, "tender"), runs),
         "parse": median_ms(lambda: parse(markdown), runs),
         "lay out": median_ms(lambda: render_document(tree, meta, style), runs),
@@ -62,151 +98,220 @@ def stages(example: Path, runs: int) -> dict[str, float]:
     }
 
 
-def documents(example: Path, runs: int) -> dict[str, float]:
-    """Median in-process time for one document and for a pack (both documents), load included."""
-    from procure.build import BuildOptions, build_document
-    from procure.loader import load_problem
-
-    options = BuildOptions()
-
-    def one() -> None:
-        build_document(load_problem(example), "tender", options)
-
-    def pack() -> None:
-        loaded = load_problem(example)
-        for kind in options.kinds:
-            build_document(loaded, kind, options)
-
-    return {"one document (tender)": median_ms(one, runs), "pack (both documents)": median_ms(pack, runs)}
-
-
-def memory(example: Path) -> tuple[float, float]:
-    """Peak RSS in MiB after 100 and after 1,000 documents: flat means nothing accumulates."""
-    from procure.build import BuildOptions, build_document
-    from procure.loader import load_problem
-
-    loaded = load_problem(example)
-    options = BuildOptions()
-    marks = []
-    for count in (100, 900):
-        for _ in range(count):
-            build_document(loaded, "tender", options)
-        marks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    return marks[0], marks[1]
-
-
-def pandoc_baseline(example: Path, runs: int) -> float | None:
-    """Median ms for pandoc to turn the same Markdown into .docx (a process per document)."""
-    pandoc = shutil.which("pandoc")
-    if pandoc is None:
-        return None
-    from procure.build import render_markdown
-    from procure.loader import load_problem
-
-    markdown = render_markdown(load_problem(example), "tender")
-    with tempfile.TemporaryDirectory() as tmp:
-        source, target = Path(tmp) / "in.md", Path(tmp) / "out.docx"
-        source.write_text(markdown, encoding="utf-8")
-        return median_ms(lambda: subprocess.run([pandoc, str(source), "-o", str(target)], check=True), runs)
-
-
-def naive_python_docx_baseline(example: Path, runs: int) -> float:
-    """Median ms for python-docx's public API (styles by name, default save) on the same paragraphs."""
-    from io import BytesIO
-
+def tagged_template(docx: bytes) -> tuple[bytes, dict[str, str]]:
+    """A docxtpl template of the same content: every paragraph with text (body and table cells)
+    becomes one ``{{ pN }}`` tag, and the context that fills it back in."""
     from docx import Document
 
-    from procure.build import render_markdown
+    document = Document(BytesIO(docx))
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                paragraphs.extend(cell.paragraphs)
+    context: dict[str, str] = {}
+    seen: set[int] = set()
+    for paragraph in paragraphs:
+        if id(paragraph._p) in seen or not paragraph.runs or not paragraph.text.strip():
+            continue
+        seen.add(id(paragraph._p))
+        name = f"p{len(context)}"
+        context[name] = paragraph.text
+        paragraph.runs[0].text = "{{ " + name + " }}"
+        for run in paragraph.runs[1:]:
+            run.text = ""
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue(), context
+
+
+def in_process(runs: int) -> dict[str, float | int | None]:
+    from procure.build import BuildOptions, build_document
     from procure.loader import load_problem
-    from procure.markdown import parse
 
-    tree = parse(render_markdown(load_problem(example), "tender"))
-    blocks = [(n.type, "".join(t.content for t in n.walk() if t.type == "text"))
-              for n in tree.children]
-    style_of = {"heading": "Heading 1", "paragraph": "Normal", "bullet_list": "List Bullet",
-                "ordered_list": "List Number", "table": "Normal", "blockquote": "Quote", "hr": "Normal"}
-
-    def build() -> None:
-        document = Document()
-        for kind, text in blocks:
-            document.add_paragraph(text, style=style_of.get(kind, "Normal"))
-        document.save(BytesIO())
-
-    return median_ms(build, runs)
-
-
-def docxtpl_baseline(example: Path, runs: int) -> float | None:
-    """Median ms for docxtpl to render a template of the same size: our own tender, used as the
-    template, with one Jinja tag in the title, so its full cycle (XML patching, Jinja over the
-    document XML, save) runs over the same content. None when docxtpl is not installed."""
+    loaded = load_problem(EXAMPLE)
+    options = BuildOptions()
+    ours = median_ms(lambda: build_document(loaded, "tender", options), runs)
+    result: dict[str, float | int | None] = {"procure": ours, "docxtpl": None, "tags": None}
     try:
         from docxtpl import DocxTemplate
     except ImportError:
-        return None
-    from io import BytesIO
+        return result
+    template, context = tagged_template(build_document(loaded, "tender", options).data)
 
-    from docx import Document
-
-    from procure.build import BuildOptions, build_document
-    from procure.loader import load_problem
-
-    document = Document(BytesIO(build_document(load_problem(example), "tender", BuildOptions()).data))
-    document.paragraphs[0].runs[0].text = "{{ title }}"
-    template = BytesIO()
-    document.save(template)
-    data = template.getvalue()
-
-    def render() -> None:
-        tpl = DocxTemplate(BytesIO(data))
-        tpl.render({"title": "Meldingen over water en dijken"})
+    def docxtpl_render() -> None:
+        tpl = DocxTemplate(BytesIO(template))
+        tpl.render(context)
         tpl.save(BytesIO())
 
-    return median_ms(render, runs)
+    result["docxtpl"] = median_ms(docxtpl_render, runs)
+    result["tags"] = len(context)
+    return result
 
 
-def cold_start(args: list[str], runs: int) -> float:
-    """Median ms for a fresh ``python -m procure ...`` process."""
-    command = [sys.executable, "-m", "procure", *args]
-    return median_ms(lambda: subprocess.run(command, check=True, capture_output=True, cwd=ROOT), runs)
+# ---------------------------------------------------------------- (b) whole processes
+
+DOCXTPL_SCRIPT = """
+import json, sys
+from io import BytesIO
+from pathlib import Path
+from docxtpl import DocxTemplate
+jobs = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+templates = {kind: Path(path).read_bytes() for kind, path in jobs["templates"].items()}
+for job in jobs["documents"]:
+    tpl = DocxTemplate(BytesIO(templates[job["kind"]]))
+    tpl.render(job["context"])
+    tpl.save(job["target"])
+"""
+
+
+def procure_command() -> list[str]:
+    return [sys.executable, "-m", "procure"]
+
+
+def timed(command: list[str], **kwargs: object) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=False, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def whole_processes(count: int, jobs: int, work: Path) -> dict[str, float | None]:
+    from procure.build import KINDS, BuildOptions, build_document, render_markdown
+    from procure.loader import load_problem
+
+    inputs = make_inputs(work / "in", count)
+    documents = count * len(KINDS)
+    out = {"documents": float(documents)}
+    seconds = timed([*procure_command(), "batch", str(work / "in"), "-o", str(work / "procure"), "-j", str(jobs)])
+    out["procure"] = seconds
+    # The same Markdown and the same tagged content for the baselines, prepared outside the timing.
+    markdown_dir = work / "markdown"
+    markdown_dir.mkdir()
+    docxtpl_jobs: dict[str, object] = {"templates": {}, "documents": []}
+    try:
+        import docxtpl  # noqa: F401
+        have_docxtpl = True
+    except ImportError:
+        have_docxtpl = False
+    options = BuildOptions()
+    for path in inputs:
+        loaded = load_problem(path)
+        for kind in KINDS:
+            (markdown_dir / f"{path.stem}-{kind}.md").write_text(render_markdown(loaded, kind), encoding="utf-8")
+            if have_docxtpl:
+                template, context = tagged_template(build_document(loaded, kind, options).data)
+                if kind not in docxtpl_jobs["templates"]:
+                    template_path = work / f"template-{kind}.docx"
+                    template_path.write_bytes(template)
+                    docxtpl_jobs["templates"][kind] = str(template_path)
+                docxtpl_jobs["documents"].append({"kind": kind, "context": context,
+                                                  "target": str(work / "docxtpl" / f"{path.stem}-{kind}.docx")})
+    pandoc = shutil.which("pandoc")
+    if pandoc:
+        (work / "pandoc").mkdir()
+        sources = sorted(markdown_dir.glob("*.md"))
+
+        def convert(source: Path) -> None:
+            subprocess.run([pandoc, "-f", "gfm", str(source), "-o", str(work / "pandoc" / f"{source.stem}.docx")],
+                           check=True, capture_output=True)
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(convert, sources))
+        out["pandoc"] = time.perf_counter() - start
+    else:
+        out["pandoc"] = None
+    if have_docxtpl:
+        (work / "docxtpl").mkdir()
+        job_file = work / "docxtpl-jobs.json"
+        job_file.write_text(json.dumps(docxtpl_jobs), encoding="utf-8")
+        out["docxtpl"] = timed([sys.executable, "-c", DOCXTPL_SCRIPT, str(job_file)])
+    else:
+        out["docxtpl"] = None
+    return out
+
+
+# ---------------------------------------------------------------- (c) memory, (d) jobs
+
+MEMORY_SCRIPT = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=False, capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_rss_mib(count: int, work: Path) -> float:
+    """Peak RSS of ``procure batch --jobs 1`` over ``count`` packs, measured from a fresh parent."""
+    make_inputs(work / f"in-{count}", count)
+    command = [*procure_command(), "batch", str(work / f"in-{count}"), "-o", str(work / f"out-{count}"), "-j", "1"]
+    kib = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, *command], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    return int(kib) / 1024
+
+
+def jobs_compare(count: int, work: Path) -> dict[int, float]:
+    make_inputs(work / "in", count)
+    result = {}
+    for jobs in (1, 2):
+        result[jobs] = timed([*procure_command(), "batch", str(work / "in"), "-o", str(work / f"out-{jobs}"),
+                              "-j", str(jobs)])
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=200, help="renders per median (at least 100 for documents)")
-    parser.add_argument("--example", type=Path, default=ROOT / "examples" / "waterschap-meldingen.yaml")
+    parser.add_argument("--runs", type=int, default=200, help="renders per in-process median (at least 50)")
+    parser.add_argument("--packs", type=int, default=50, help="N problem statements for (b) and (d)")
+    parser.add_argument("--memory", default="100,1000", help="pack counts for (c), comma-separated")
+    parser.add_argument("--skip-memory", action="store_true", help="leave out (c), the slowest part")
     args = parser.parse_args()
-    runs = max(args.runs, 100)
-    print(f"procure benchmark: {args.example.name}, {runs} runs per median, python {sys.version.split()[0]}")
-    print("\nstages of one tender document (median ms)")
-    stage_times = stages(args.example, runs)
-    for name, ms in stage_times.items():
-        print(f"  {name:<10} {ms:8.2f}")
-    print(f"  {'sum':<10} {sum(stage_times.values()):8.2f}")
-    print("\nin-process (median ms, load included)")
-    docs = documents(args.example, runs)
-    for name, ms in docs.items():
-        print(f"  {name:<24} {ms:8.2f}")
-    ours = docs["one document (tender)"]
-    print("\nbaselines on the same content (median ms; ratio = baseline / procure)")
-    naive = naive_python_docx_baseline(args.example, runs)
-    print(f"  python-docx by style name  {naive:8.2f}  ({naive / ours:.1f}x, paragraphs only: no tables or lists)")
-    docxtpl = docxtpl_baseline(args.example, runs)
-    if docxtpl is None:
-        print("  docxtpl                    not installed (pip install '.[bench]')")
+    runs = max(args.runs, 50)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    print(f"procure benchmark: {EXAMPLE.name}, python {sys.version.split()[0]}, {cpus} usable CPU(s), "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+    from procure.loader import load_problem
+
+    print(f"\n(a) in-process, one tender document, median ms over {runs} runs")
+    for name, ms in stages(load_problem(EXAMPLE), runs).items():
+        print(f"    stage {name:<10} {ms:8.2f}")
+    docs = in_process(runs)
+    ours = docs["procure"]
+    print(f"    procure              {ours:8.2f}   (loaded problem -> .docx bytes)")
+    if docs["docxtpl"] is None:
+        print("    docxtpl              not installed (pip install '.[bench]')")
     else:
-        print(f"  docxtpl (same-size doc)    {docxtpl:8.2f}  ({docxtpl / ours:.1f}x)")
-    pandoc = pandoc_baseline(args.example, max(runs // 10, 10))
-    if pandoc is None:
-        print("  pandoc                     not installed")
-    else:
-        print(f"  pandoc (a process each)    {pandoc:8.2f}  ({pandoc / ours:.1f}x)")
-    print("\ncold start of the command line (median ms over 10 processes)")
-    print(f"  procure --help             {cold_start(['--help'], 10):8.1f}")
-    with tempfile.TemporaryDirectory() as tmp:
-        render = ["render", str(args.example), "-o", tmp]
-        print(f"  procure render (both)      {cold_start(render, 10):8.1f}")
-    after_100, after_1000 = memory(args.example)
-    print(f"\nmemory: peak RSS {after_100:.1f} MiB after 100 documents, {after_1000:.1f} MiB after 1,000")
+        print(f"    docxtpl              {docs['docxtpl']:8.2f}   ({docs['tags']} tags, template bytes -> .docx bytes)"
+              f"   docxtpl / procure = {docs['docxtpl'] / ours:.2f}")
+
+    with tempfile.TemporaryDirectory(prefix="procure-bench-") as tmp:
+        work = Path(tmp)
+        print(f"\n(b) whole processes, {args.packs} problem statements, {cpus} parallel job(s) where parallel")
+        whole = whole_processes(args.packs, cpus, work / "b")
+        documents = whole["documents"]
+        rate = documents / whole["procure"]
+        print(f"    procure batch        {whole['procure']:7.2f} s  {rate:7.1f} documents/s")
+        for name, label in (("pandoc", "pandoc -f gfm, 1/doc"), ("docxtpl", "docxtpl, 1 process")):
+            if whole[name] is None:
+                print(f"    {label:<20} not installed")
+            else:
+                other = documents / whole[name]
+                print(f"    {label:<20} {whole[name]:7.2f} s  {other:7.1f} documents/s   "
+                      f"procure / {name} = {rate / other:.2f}x documents per second")
+
+        if not args.skip_memory:
+            print("\n(c) memory of procure batch --jobs 1 alone (peak RSS of the child process)")
+            for count in (int(n) for n in args.memory.split(",") if n.strip()):
+                print(f"    {count:5d} packs         {peak_rss_mib(count, work / 'c'):7.1f} MiB")
+
+        print(f"\n(d) procure batch of {args.packs} packs, --jobs 1 against --jobs 2 ({cpus} usable CPU(s), "
+              f"load average {os.getloadavg()[0]:.2f})")
+        times = jobs_compare(args.packs, work / "d")
+        print(f"    --jobs 1             {times[1]:7.2f} s")
+        print(f"    --jobs 2             {times[2]:7.2f} s   speed-up {times[1] / times[2]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -9,17 +9,22 @@ template that fails half-way, leaves the output folder as it was.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from procure.errors import Issue, Location, ProcureError
+from procure.errors import Issue, Location, OutputError, ProcureError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from procure.checks import Finding
     from procure.docx_render import DocMeta
     from procure.loader import Loaded
+    from procure.templating import PlainMap
 
 #: The declarations of the documents of the pack: ``templates/kinds.yaml`` (and an override folder's).
 KINDS_FILE = "kinds.yaml"
@@ -202,6 +207,9 @@ class BuildOptions:
     templates_dir: Path | None = None
     reference_doc: Path | None = None
     strict: bool = False
+    toc_pages: bool | None = None  # page numbers in the contents; None: when LibreOffice is installed
+    no_clobber: bool = False  # keep a document that already exists instead of replacing it
+    stdin_text: str | None = None  # the problem statement read from standard input, for the source "-"
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,7 @@ class Rendered:
     markdown: str
     placeholders: tuple[str, ...]
     data: bytes
+    proposals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,56 +230,74 @@ class WrittenDocument:
     kind: str
     path: Path
     placeholders: tuple[str, ...]
+    action: str = "written"  # "written" (new), "replaced" (an existing file) or "kept" (--no-clobber)
 
 
 @dataclass
 class PackResult:
-    """What happened to one problem file: the documents written and every issue met."""
+    """What happened to one problem file: the documents written, what the checks found, every issue met.
+
+    ``issues`` are what stopped the file (it did not load, or could not be
+    written); ``findings`` are what ``procure check`` says about a file that
+    loaded. ``refused``: ``--strict`` and the checks found errors, so nothing
+    was written.
+    """
 
     source: Path
     documents: list[WrittenDocument] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    refused: bool = False
+    issue_code: str = "PRC010"  # how the issues are reported: PRC010 the file is invalid, PRC030 not written
 
     @property
     def ok(self) -> bool:
-        return not any(issue.severity == "error" for issue in self.issues)
+        """Nothing stopped the file and the checks found no error."""
+        return self.status == "written"
+
+    @property
+    def status(self) -> str:
+        """written, draft (written, but the checks found errors), refused (--strict) or failed."""
+        if any(issue.severity == "error" for issue in self.issues):
+            return "failed"
+        if self.refused:
+            return "refused"
+        return "draft" if any(f.severity == "error" for f in self.findings) else "written"
 
     def as_json(self) -> dict[str, Any]:
-        """A machine-readable record of the result, for pipelines."""
+        """A machine-readable record of the result (``results`` in procure/data/report.schema.json)."""
         return {
             "input": str(self.source),
-            "ok": self.ok,
+            "status": self.status,
             "documents": [
-                {"kind": d.kind, "path": str(d.path), "placeholders": list(d.placeholders)}
+                {"kind": d.kind, "path": str(d.path), "placeholders": list(d.placeholders), "action": d.action}
                 for d in self.documents
             ],
-            "issues": [_issue_json(issue) for issue in self.issues],
         }
 
 
-def _issue_json(issue: Issue) -> dict[str, Any]:
-    loc = issue.location
-    return {"file": loc.file, "line": loc.line, "column": loc.column, "field": loc.field,
-            "severity": issue.severity, "message": issue.message}
-
-
-def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> dict[str, Any]:
-    """Everything a template may read. Templates get values, never I/O."""
+def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> PlainMap:
+    """Everything a template may read, as plain data (never a live model): values, never I/O."""
     from procure.contract import contract_terms
-    from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
+    from procure.legal import decide_procedure, general_terms_for, law_for
+    from procure.templating import plain
 
     problem = loaded.problem
-    return {
+    decision = decide_procedure(problem)
+    return plain({
         "ct": contract_terms(problem),
         "docs": _titles(problem.language, strings),
         "p": problem,
         "lang": problem.language,
-        "procedure": decide_procedure(problem),
-        "consultation_basis": consultation_basis(problem.language),
-        "prior_involvement_basis": prior_involvement_basis(problem.language),
+        "procedure": decision,
+        "law": law_for(problem, decision),
+        "general_terms": general_terms_for(problem),
+        # Decided with the procedure: "by analogy" below the threshold, the Dutch article above it.
+        "consultation_basis": decision.consultation_basis,
+        "prior_involvement_basis": decision.prior_involvement_basis,
         "s": strings,
         "doc_kind": kind,
-    }
+    })
 
 
 def _titles(language: str, strings: dict[str, Any]) -> dict[str, str]:
@@ -300,6 +327,8 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
     problem = loaded.problem
     strings = load_strings(problem.language, templates_dir)
     doc_title = kind_of(kind, templates_dir).title_in(problem.language, strings)
+    day = document_date(loaded, kind)
+    notes = strings.get("comment_notes", {})
     return DocMeta(
         title=problem.title,
         subtitle=doc_title,
@@ -312,16 +341,43 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
         toc_title=strings["toc_title"],
         page_word=strings["page"],
         of_word=strings["of"],
-        created=pinned_datetime(),
+        created=datetime(day.year, day.month, day.day, tzinfo=timezone.utc) if day else pinned_datetime(),
+        status_label=strings["cover"].get("status", ""),
+        draft_word=strings.get("status", {}).get("draft", ""),
+        final_word=strings.get("status", {}).get("final", ""),
+        draft_mark=strings.get("draft_mark", ""),
+        placeholder_note=notes.get("placeholder", ""),
+        proposal_note=notes.get("proposal", ""),
     )
+
+
+def publication_date(loaded: Loaded, kind: str) -> date | None:
+    """The day a document is published: the invitation's ``consultation.published``; every other
+    document of the pack is published with the tender, on ``tender.published`` (None when not given)."""
+    from procure.model import calendar_day
+
+    problem = loaded.problem
+    block = problem.consultation if kind == "consultation" else problem.tender
+    when = getattr(block, "published", None)
+    return calendar_day(when) if when is not None else None
+
+
+def document_date(loaded: Loaded, kind: str) -> date | None:
+    """The document's date: ``document.date``, else its publication date, else None (a placeholder)."""
+    from procure.model import calendar_day
+
+    info = loaded.problem.document
+    if info is not None and info.date is not None:
+        return calendar_day(info.date)
+    return publication_date(loaded, kind)
 
 
 def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
                templates_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
-    """Label/value pairs on the title page; the kind's cover date, when it declares one, shows
-    as the placeholder text while missing."""
+    """Label/value pairs on the title page; the kind's cover date, when it declares one, the version
+    and the document date show as placeholder text while missing."""
     from procure.docx_render import Gap
-    from procure.templating import format_datetime, placeholder_text
+    from procure.templating import format_date, format_datetime, placeholder_text
 
     problem = loaded.problem
     labels = strings["cover"]
@@ -332,33 +388,51 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
     rows = [(labels["reference"], problem.reference), (labels["buyer"], buyer),
             (labels["contact"], f"{contact.name}, {contact.email}")]
     declared = kind_of(kind, templates_dir)
-    if declared.cover_date is None or declared.cover_label is None:
-        return tuple(rows)
-    field, label = declared.cover_date, labels.get(declared.cover_label)
-    if not isinstance(label, str):
-        raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
-                           Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))
-    day: Any = problem
-    for part in field.split("."):
-        day = getattr(day, part, None)
-    gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
-    rows.append((label, format_datetime(day, problem.language) if day else gap))
+    if declared.cover_date is not None and declared.cover_label is not None:
+        field, label = declared.cover_date, labels.get(declared.cover_label)
+        if not isinstance(label, str):
+            raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
+                               Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))
+        day: Any = problem
+        for part in field.split("."):
+            day = getattr(day, part, None)
+        gap = Gap(placeholder_text(f"{label[:1].lower()}{label[1:]}, {field}", strings))
+        rows.append((label, format_datetime(day, problem.language) if day else gap))
+    info = problem.document
+    version = info.version if info is not None else None
+    rows.append((labels["version"], version or Gap(placeholder_text(f"{labels['version'].lower()}, document.version",
+                                                                    strings))))
+    day = document_date(loaded, kind)
+    rows.append((labels["date"], format_date(day, problem.language) if day else Gap(
+        placeholder_text(f"{labels['date'].lower()}, document.date", strings))))
     return tuple(rows)
 
 
-def build_document(loaded: Loaded, kind: str, options: BuildOptions) -> Rendered:
-    """Render one document to .docx bytes in memory; the Markdown is parsed once."""
-    from procure.docx_render import render_document
-    from procure.markdown import parse, placeholders
+def cover_placeholders(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> list[str]:
+    """The placeholders a document's title page shows (a missing version, date or deadline), for check."""
+    from procure.docx_render import Gap
+    from procure.templating import load_strings
+
+    strings = load_strings(loaded.problem.language, templates_dir)
+    return [str(value) for _, value in cover_rows(loaded, kind, strings, templates_dir) if isinstance(value, Gap)]
+
+
+def build_document(loaded: Loaded, kind: str, options: BuildOptions,
+                   page_numbers: Mapping[str, int] | None = None) -> Rendered:
+    """Render one document to .docx bytes in memory; the Markdown is parsed once.
+    ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages)."""
+    from procure.docx_render import Gap, render_document
+    from procure.markdown import parse, placeholders, proposals
     from procure.package import docx_bytes
     from procure.styles import style_for
 
     markdown = render_markdown(loaded, kind, options.templates_dir)
     tree = parse(markdown)
     meta = doc_meta(loaded, kind, options.templates_dir)
-    document = render_document(tree, meta, style_for(options.reference_doc))
-    return Rendered(kind=kind, markdown=markdown, placeholders=tuple(placeholders(tree)),
-                    data=docx_bytes(document, meta))
+    document = render_document(tree, meta, style_for(options.reference_doc), page_numbers)
+    gaps = placeholders(tree) + [str(value) for _, value in meta.cover_rows if isinstance(value, Gap)]
+    return Rendered(kind=kind, markdown=markdown, placeholders=tuple(dict.fromkeys(gaps)),
+                    data=docx_bytes(document, meta), proposals=tuple(proposals(tree)))
 
 
 def output_path(out_dir: Path, reference: str, kind: str) -> Path:
@@ -373,15 +447,28 @@ def kind_path(out_dir: Path, reference: str, name: str, templates_dir: Path | No
     return output_path(out_dir, reference, kind_of(name, templates_dir).file)
 
 
+def load_source(source: Path, options: BuildOptions) -> Loaded:
+    """Load one problem statement: a file, or standard input's text for ``-``."""
+    from procure.loader import load_problem, load_problem_text
+
+    if str(source) == "-" and options.stdin_text is not None:
+        return load_problem_text(options.stdin_text, "-")
+    return load_problem(source)
+
+
 def build_pack(source: Path, options: BuildOptions) -> PackResult:
     """Load, render and write one problem file; every user error becomes an issue in the result."""
-    from procure.loader import load_problem
     from procure.package import write_all_atomic
+
+    from procure import checking
 
     result = PackResult(source=source)
     try:
-        loaded = load_problem(source)
-        result.issues.extend(loaded.warnings)
+        loaded = load_source(source, options)
+        refusal = currency_refusal(loaded)
+        if refusal is not None:
+            result.issues.append(refusal)
+            return result
         kinds = options.kinds if options.kinds is not None else pack_kinds(loaded, options.templates_dir)
         outside = [name for name in kinds if name not in pack_kinds(loaded, options.templates_dir)]
         if outside:
@@ -389,60 +476,134 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
                                f"follows the procedure {decided_code(loaded)!r} (kinds.yaml says which "
                                "procedures it belongs to); nothing was written for this file",
                                loaded.source.location(("tender", "procedure")))
-        rendered = [build_document(loaded, name, options) for name in kinds]
-        if options.strict:
-            result.issues.extend(_placeholder_errors(source, rendered))
-            if not result.ok:
-                return result
+        rendered = build_documents(loaded, tuple(kinds), options, result.issues)
+        # The same checks as `procure check` (their errors refuse the pack under --strict).
+        result.findings = checking.findings_for(loaded, str(source), strict=options.strict,
+                                                templates_dir=options.templates_dir,
+                                                shown={doc.kind: (doc.placeholders, doc.proposals)
+                                                       for doc in rendered})
+        if options.strict and any(f.severity == "error" for f in result.findings):
+            result.refused = True
+            return result
         options.out_dir.mkdir(parents=True, exist_ok=True)
         paths = [kind_path(options.out_dir, loaded.problem.reference, doc.kind, options.templates_dir)
                  for doc in rendered]
-        write_all_atomic([(path, doc.data) for path, doc in zip(paths, rendered)])
-        result.documents.extend(WrittenDocument(d.kind, p, d.placeholders) for p, d in zip(paths, rendered))
+        actions = ["kept" if options.no_clobber and p.exists() else "replaced" if p.exists() else "written"
+                   for p in paths]
+        write_all_atomic([(p, doc.data) for p, doc, a in zip(paths, rendered, actions) if a != "kept"])
+        result.documents.extend(WrittenDocument(d.kind, p, d.placeholders, a)
+                                for p, d, a in zip(paths, rendered, actions))
     except ProcureError as err:
         result.issues.extend(err.issues)
+        result.issue_code = "PRC030" if isinstance(err, OutputError) else "PRC010"
     except OSError as err:
+        result.issue_code = "PRC030"
         result.issues.append(Issue(Location(file=str(err.filename or options.out_dir)),
                                    f"cannot write: {err.strerror}"))
+    except Exception as err:  # noqa: BLE001 - one file's bug must not stop the batch
+        result.issues.append(internal_error(source, err))
     return result
 
 
-def _placeholder_errors(source: Path, rendered: list[Rendered]) -> list[Issue]:
-    return [
-        Issue(Location(file=str(source)), f"{doc.kind} document: placeholder {gap} still to fill in (--strict)")
-        for doc in rendered
-        for gap in doc.placeholders
-    ]
+def build_documents(loaded: Loaded, kinds: tuple[str, ...], options: BuildOptions,
+                    issues: list[Issue]) -> list[Rendered]:
+    """Every document of the pack, with page numbers in their contents when asked (or, by
+    default, when LibreOffice is installed): laid out once by LibreOffice, then rendered with
+    the pages found. When that fails, the documents are written without them, and a warning says so."""
+    from procure import toc_pages
+
+    numbered = options.toc_pages if options.toc_pages is not None else toc_pages.available()
+    if not numbered:
+        return [build_document(loaded, kind, options) for kind in kinds]
+    from procure.docx_render import LayoutPages
+
+    laid_out = [build_document(loaded, kind, options, LayoutPages()) for kind in kinds]
+    try:
+        pages = toc_pages.heading_pages([doc.data for doc in laid_out])
+    except toc_pages.LayoutFailed as exc:
+        issues.append(Issue(Location(file=str(loaded.path or "")), f"{exc}; the contents list no page numbers "
+                            "until Word updates them when the file is opened", severity="warning"))
+        return [build_document(loaded, kind, options) for kind in kinds]
+    return [build_document(loaded, kind, options, found) for kind, found in zip(kinds, pages)]
 
 
-def render_batch(sources: list[Path], options: BuildOptions, jobs: int = 1) -> list[PackResult]:
+def currency_refusal(loaded: Loaded) -> Issue | None:
+    """An error when the amounts are not in euros: the documents state Dutch law, whose thresholds
+    and procedures are in euros, so procure does not render them (``check`` reports PRC407)."""
+    from procure.legal import legal_data
+
+    currency = loaded.problem.iteration_budget.currency
+    expected = legal_data().threshold_currency
+    if currency == expected:
+        return None
+    return Issue(loaded.source.location(("iteration_budget", "currency")),
+                 f"iteration_budget.currency is {currency}: procure writes Dutch-law tender documents, whose "
+                 f"thresholds and amounts are in {expected}; convert the amounts to {expected} and set "
+                 f"currency: {expected}; nothing was written for this file")
+
+
+def internal_error(source: Path, err: BaseException) -> Issue:
+    """An unexpected failure while handling one file, as that file's issue: the batch goes on."""
+    detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    what = f"{type(err).__name__}: {detail}" if detail else type(err).__name__
+    return Issue(Location(file=str(source)),
+                 f"internal error ({what}); this is a bug in procure, not in your file: please report it "
+                 "with this file attached. Nothing was written for this file; the other files were handled")
+
+
+def render_batch(sources: list[Path], options: BuildOptions, jobs: int = 1,
+                 on_done: Callable[[PackResult], None] | None = None) -> list[PackResult]:
     """Render many problem files, in parallel when ``jobs`` > 1; results keep the input order.
 
     Files whose documents would land on another file's (one reference, or one file
     given twice) are refused before anything is written, so no pack replaces another.
+    ``on_done`` is called with each result as soon as its file is finished (in the
+    order they finish), so a caller can report progress. One job, or one file,
+    never starts a process pool.
     """
     refused = _shared_outputs(sources, options) if len(sources) > 1 else {}
+    report = on_done or (lambda result: None)
+    for result in refused.values():
+        report(result)
     todo = [source for index, source in enumerate(sources) if index not in refused]
+    built: dict[int, PackResult] = {}
     if jobs <= 1 or len(todo) <= 1:
-        built = [build_pack(source, options) for source in todo]
+        for index, source in enumerate(todo):
+            built[index] = build_pack(source, options)
+            report(built[index])
     else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         workers = min(jobs, len(todo), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            built = list(pool.map(build_pack, todo, [options] * len(todo)))
-    done = iter(built)
+            futures = {pool.submit(build_pack, source, options): index for index, source in enumerate(todo)}
+            try:
+                for future in as_completed(futures):
+                    built[futures[future]] = _outcome(future, todo[futures[future]])
+                    report(built[futures[future]])
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    done = iter(built[index] for index in range(len(todo)))
     return [refused[index] if index in refused else next(done) for index in range(len(sources))]
+
+
+def _outcome(future: Future[PackResult], source: Path) -> PackResult:
+    """A worker's result; a worker that died (killed, out of memory) fails its own file only."""
+    try:
+        return future.result()
+    except Exception as err:  # noqa: BLE001 - BrokenProcessPool and the like
+        return PackResult(source, issues=[internal_error(source, err)])
 
 
 def _shared_outputs(sources: list[Path], options: BuildOptions) -> dict[int, PackResult]:
     """The files, by position, whose output would overwrite an earlier file's (compared as the
     file system may: case-insensitively). A file that does not load is left to build_pack to report."""
-    from procure.loader import load_problem
-
     first: dict[str, Path] = {}
     refused: dict[int, PackResult] = {}
     for index, source in enumerate(sources):
         try:
-            loaded = load_problem(source)
+            loaded = load_source(source, options)
         except ProcureError:
             continue
         reference = loaded.problem.reference
@@ -454,7 +615,7 @@ def _shared_outputs(sources: list[Path], options: BuildOptions) -> dict[int, Pac
         for path in paths:
             key = os.path.normcase(str(path.absolute())).casefold()
             if key in first:
-                refused[index] = PackResult(source, issues=[Issue(
+                refused[index] = PackResult(source, issue_code="PRC030", issues=[Issue(
                     loaded.source.location(("reference",)),
                     f"its documents would replace those of {first[key]} (the same reference {reference!r}, "
                     "letter case aside, or the same file twice); give each problem statement its own "

@@ -8,10 +8,10 @@ placeholder the rendered documents would still show (PRC020) join them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from procure.errors import InputError, Issue, ProcureError
 
@@ -23,58 +23,106 @@ INVALID = "PRC010"
 LOADER_WARNING = "PRC011"
 PLACEHOLDER = "PRC020"
 PROPOSAL = "PRC021"
+NOT_WRITTEN = "PRC030"
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    """Every finding of a check run, sorted, with the two ways to print it."""
+    """Every finding of a run over ``files`` files, sorted, with the two ways to print it.
+
+    ``procure check`` and ``procure render`` print the same report: one text format
+    (``FILE:LINE:COL: CODE severity: field: message``, then a summary counting the
+    files checked) and one JSON envelope (:func:`envelope`; render adds its
+    ``results``), described by ``procure/data/report.schema.json``.
+    """
 
     findings: tuple[Finding, ...]
+    files: int = 0
 
     @property
     def has_errors(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
 
-    def as_json(self) -> str:
-        from procure.checks import findings_json
+    def envelope(self, command: str = "check", **extra: Any) -> dict[str, Any]:
+        return envelope(command, self.findings, self.files, **extra)
 
-        return findings_json(self.findings)
+    def as_json(self, command: str = "check", **extra: Any) -> str:
+        import json
+
+        return json.dumps(self.envelope(command, **extra), indent=2, ensure_ascii=False)
 
     def as_text(self, color: bool = False) -> str:
         from procure.checks import format_human
 
-        return format_human(self.findings, color=color) or "no findings"
+        return format_human(self.findings, color=color, files=self.files)
+
+
+def envelope(command: str, findings: Sequence[Finding], files: int, **extra: Any) -> dict[str, Any]:
+    """The JSON document both commands print: tool, version, counts, then ``findings`` (and ``extra``)."""
+    from dataclasses import asdict
+
+    from procure import __version__
+    from procure.checks.output import counts
+
+    return {"tool": "procure", "version": __version__, "command": command, "files_checked": files,
+            "counts": counts(findings), "findings": [asdict(f) for f in findings], **extra}
 
 
 def check_files(paths: Sequence[Path], *, strict: bool = False, words_file: Path | None = None,
-                templates_dir: Path | None = None) -> CheckReport:
-    """Check every file; one file's failure never hides another's findings."""
+                templates_dir: Path | None = None, stdin_text: str | None = None) -> CheckReport:
+    """Check every file; one file's failure never hides another's findings. The path ``-`` is ``stdin_text``."""
     from procure.checks import load_extra_words
 
     extra = load_extra_words(words_file) if words_file else None
     findings: list[Finding] = []
     for path in paths:
-        findings.extend(check_file(path, strict=strict, extra_words=extra, templates_dir=templates_dir))
-    return CheckReport(tuple(sorted(findings, key=lambda f: f.sort_key())))
+        try:
+            findings.extend(check_file(path, strict=strict, extra_words=extra, templates_dir=templates_dir,
+                                       stdin_text=stdin_text))
+        except Exception as err:  # noqa: BLE001 - one file's bug must not hide the others' findings
+            from procure.build import internal_error
+
+            findings.append(_finding(internal_error(path, err), INVALID, str(path)))
+    return CheckReport(tuple(sorted(findings, key=lambda f: f.sort_key())), files=len(paths))
 
 
 def check_file(path: Path, *, strict: bool, extra_words: dict[str, list[str]] | None,
-               templates_dir: Path | None) -> list[Finding]:
+               templates_dir: Path | None, stdin_text: str | None = None) -> list[Finding]:
     """The findings for one file: validation errors, or the rules' findings and the placeholders."""
-    from procure.checks import run_checks
-    from procure.loader import load_problem
+    from procure.loader import load_problem, load_problem_text
 
     try:
-        loaded = load_problem(path)
+        loaded = load_problem_text(stdin_text, "-") if str(path) == "-" and stdin_text is not None \
+            else load_problem(path)
     except InputError as err:
-        return [_finding(issue, INVALID, str(path)) for issue in err.issues]
-    findings = [_finding(w, LOADER_WARNING, str(path), strict) for w in loaded.warnings]
+        return issue_findings(err.issues, str(path))
+    return findings_for(loaded, str(path), strict=strict, extra_words=extra_words, templates_dir=templates_dir)
+
+
+def findings_for(loaded: Loaded, file: str, *, strict: bool, extra_words: dict[str, list[str]] | None = None,
+                 templates_dir: Path | None = None,
+                 shown: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None) -> list[Finding]:
+    """What ``check`` says about a file that loaded: the loader's warnings, the rules, the placeholders.
+
+    ``procure render`` calls this too, with the placeholders of the documents it
+    has built (``shown``: kind -> its placeholders and proposals, in document order), so both
+    commands report the same findings and nothing is rendered twice.
+    """
+    from procure.checks import run_checks
+
+    findings = [_finding(w, LOADER_WARNING, file, strict) for w in loaded.warnings]
     findings += run_checks(loaded, strict=strict, extra_words=extra_words)
-    findings += placeholder_findings(loaded, str(path), strict, templates_dir)
-    return findings
+    findings += placeholder_findings(loaded, file, strict, templates_dir, shown)
+    return sorted(findings, key=lambda f: f.sort_key())
 
 
-def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir: Path | None) -> list[Finding]:
+def issue_findings(issues: Iterable[Issue], file: str, code: str = INVALID) -> list[Finding]:
+    """Located issues (a file that did not load, an output not written) as findings with ``code``."""
+    return [_finding(issue, code, file) for issue in issues]
+
+
+def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir: Path | None,
+                         shown: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None) -> list[Finding]:
     """One finding per distinct placeholder the documents would show: info, or an error with ``--strict``.
 
     The same placeholder in several documents is one finding naming them all
@@ -82,7 +130,7 @@ def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir:
     placeholder names its field without list indexes (``outcomes.measured_by``);
     the finding points at each item that lacks it (``outcomes[1].measured_by``).
     """
-    shown, proposed, out = _placeholders_by_document(loaded, file, templates_dir)
+    shown, proposed, out = _placeholders_by_document(loaded, file, templates_dir, shown or {})
     for text, kinds in proposed.items():
         documents = _and(_DOCUMENT_NAMES.get(kind, f"the {kind} document") for kind in kinds)
         verb = "shows" if len(kinds) == 1 else "show"
@@ -106,12 +154,13 @@ _DOCUMENT_NAMES = {"consultation": "the consultation invitation", "tender": "the
                    "consultation_report": "the consultation report"}
 
 
-def _placeholders_by_document(loaded: Loaded, file: str,
-                              templates_dir: Path | None
+def _placeholders_by_document(loaded: Loaded, file: str, templates_dir: Path | None,
+                              known: Mapping[str, tuple[Sequence[str], Sequence[str]]]
                               ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[Finding]]:
     """Each distinct placeholder, and each distinct proposal, with the documents that show it (in pack
-    order), and any rendering errors."""
-    from procure.build import pack_kinds, render_markdown
+    order), and any rendering errors. ``known``: kind -> (placeholders, proposals) of documents
+    already built (by ``procure render``), which are not rendered again."""
+    from procure.build import cover_placeholders, pack_kinds, render_markdown
     from procure.markdown import parse, placeholders, proposals
 
     shown: dict[str, list[str]] = {}
@@ -123,13 +172,18 @@ def _placeholders_by_document(loaded: Loaded, file: str,
         return shown, proposed, [_finding(i, INVALID, file) for i in err.issues]
     for kind in kinds:
         try:
-            tree = parse(render_markdown(loaded, kind, templates_dir))
+            if kind in known:
+                gaps, offers = known[kind]
+            else:
+                tree = parse(render_markdown(loaded, kind, templates_dir))
+                gaps = placeholders(tree) + cover_placeholders(loaded, kind, templates_dir)
+                offers = proposals(tree)
         except ProcureError as err:
             errors.extend(f for f in (_finding(i, INVALID, file) for i in err.issues) if f not in errors)
             continue
-        for gap in dict.fromkeys(placeholders(tree)):
+        for gap in dict.fromkeys(gaps):
             shown.setdefault(gap, []).append(kind)
-        for text in dict.fromkeys(proposals(tree)):
+        for text in dict.fromkeys(offers):
             proposed.setdefault(text, []).append(kind)
     return shown, proposed, errors
 

@@ -8,13 +8,17 @@ because legal text must never vanish silently.
 Every paragraph and run gets a named Word style, set by style id (resolved once
 per process in :mod:`procure.styles`); there is no direct formatting, so a
 reference .docx restyles everything and Word's navigation pane and TOC work.
-The document is: a title page (title, document kind, a small table of facts),
-a table of contents, then the body; header and footer from the second page on.
+The document is: a title page (title, document kind, a small table of facts
+ending in its status), a table of contents, then the body; header and footer
+from the second page on. A placeholder or proposal shows its words; the field
+of the problem statement it names is a Word comment on it. A document that
+still holds one is a draft: its status says so, and a mark in the header of
+every page, the title page included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +30,7 @@ from lxml import etree
 
 from procure import docx_oxml as ox
 from procure.errors import RenderError
+from procure.markdown import split_label
 from procure.package import docx_bytes, pinned_datetime, utc_naive
 from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, style_for
 
@@ -37,6 +42,18 @@ if TYPE_CHECKING:
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
 #: Words used when the caller gives none (the templates' strings.yaml normally does).
 _DEFAULT_WORDS = {"nl": ("Inhoud", "Pagina", "van"), "en": ("Contents", "Page", "of")}
+#: The draft's words when the caller gives none: status label, draft, final, the header mark,
+#: and the comment on a placeholder and on a proposal (followed by the field path).
+_DEFAULT_STATUS = {
+    "nl": ("Status", "Concept", "Definitief", "CONCEPT",
+           "In te vullen in de probleemstelling (YAML), veld", "Te bevestigen of te vervangen in de "
+           "probleemstelling (YAML), veld"),
+    "en": ("Status", "Draft", "Final", "DRAFT",
+           "To be completed in the problem statement (YAML), field", "To be confirmed or replaced in the "
+           "problem statement (YAML), field"),
+}
+#: Who the comments on placeholders are from.
+COMMENT_AUTHOR = "procure"
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 MAX_LIST_DEPTH = 9  # Word's list levels 0-8
 CHAR_TWIPS = 110  # a wide-ish character of the 9 pt table text, for minimum column widths
@@ -55,7 +72,11 @@ _UNSUPPORTED_HINTS = {
 
 
 class Gap(str):
-    """A cover value still to be filled in: shown, like ``[[...]]`` in the body, in the Placeholder style."""
+    """A cover value still to be filled in: shown, like ``[[...]]`` in the body, in the Placeholder style.
+
+    Its text is a placeholder label (``[in te vullen: datum van publicatie, tender.published]``): the
+    words are shown and the field path goes into a comment, as in the body.
+    """
 
 
 @dataclass(frozen=True)
@@ -74,12 +95,25 @@ class DocMeta:
     header_text: str = ""  # "" -> "<reference> · <title>"
     page_word: str = ""  # "" -> "Pagina" / "Page"
     of_word: str = ""  # "" -> "van" / "of"
-    created: datetime = field(default_factory=pinned_datetime)
+    created: datetime = field(default_factory=pinned_datetime)  # core properties and comments
+    status_label: str = ""  # "" -> "Status"
+    draft_word: str = ""  # "" -> "Concept" / "Draft"
+    final_word: str = ""  # "" -> "Definitief" / "Final"
+    draft_mark: str = ""  # "" -> "CONCEPT" / "DRAFT", in the header of every page of a draft
+    placeholder_note: str = ""  # the comment on a placeholder, before its field path
+    proposal_note: str = ""  # the comment on a proposal, before its field path
 
     def words(self) -> tuple[str, str, str]:
         """(TOC title, page word, of word), falling back to the language's defaults."""
         toc, page, of = _DEFAULT_WORDS.get(self.language, _DEFAULT_WORDS["en"])
         return self.toc_title or toc, self.page_word or page, self.of_word or of
+
+    def status_words(self) -> tuple[str, str, str, str, str, str]:
+        """(status label, draft, final, header mark, placeholder note, proposal note), with defaults."""
+        defaults = _DEFAULT_STATUS.get(self.language, _DEFAULT_STATUS["en"])
+        given = (self.status_label, self.draft_word, self.final_word, self.draft_mark,
+                 self.placeholder_note, self.proposal_note)
+        return tuple(g or d for g, d in zip(given, defaults))  # type: ignore[return-value]
 
 
 @dataclass
@@ -90,6 +124,13 @@ class _ListFrame:
     num_id: int
     ilvl: int
     item_open: bool = False  # the current item's numbered paragraph exists
+    items: int = 0  # how many items the list has
+    index: int = -1  # the current item
+
+    @property
+    def keep_next(self) -> bool:
+        """Never split a list after its first item, nor before its last."""
+        return self.items > 1 and self.index in (0, self.items - 2)
 
 
 @dataclass(frozen=True)
@@ -105,24 +146,53 @@ class _TableState:
     widths: list[int]
     header: bool = False
     column: int = 0
+    rows: int = 0  # rows begun so far
+    count: int = 0  # rows in the table
+
+    @property
+    def keep_next(self) -> bool:
+        """The header row and the first body row stay with the row after them (Word keeps a row
+        with the next when its paragraphs keep with the next)."""
+        return self.rows <= 2 and self.rows < self.count
 
 
-def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None) -> bytes:
+class LayoutPages(Mapping[str, int]):
+    """Page numbers for a layout pass: every heading on page 88, two digits wide like most real ones,
+    so the contents page is laid out as it will be once the real numbers are filled in."""
+
+    def __getitem__(self, key: str) -> int:
+        return 88
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None,
+               page_numbers: Mapping[str, int] | None = None) -> bytes:
     """The whole pipeline: Markdown text -> deterministic .docx bytes."""
     from procure.markdown import parse
 
     style = style_for(reference_doc)
-    document = render_document(parse(markdown), meta, style)
+    document = render_document(parse(markdown), meta, style, page_numbers)
     return docx_bytes(document, meta)
 
 
-def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | None = None) -> DocxDocument:
-    """Lay out a parsed Markdown tree as a python-docx Document (not yet saved)."""
+def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | None = None,
+                    page_numbers: Mapping[str, int] | None = None) -> DocxDocument:
+    """Lay out a parsed Markdown tree as a python-docx Document (not yet saved).
+
+    ``page_numbers`` (heading bookmark -> page, from a layout of the same document; see
+    :mod:`procure.toc_pages`) completes the table of contents; without it the contents
+    list the headings and Word fills in the pages when it opens the file.
+    """
     from docx import Document
 
     style = style or house_style()
     document = Document(BytesIO(style.template))
-    DocxRenderer(document, style, meta).lay_out(tree)
+    DocxRenderer(document, style, meta, page_numbers).lay_out(tree)
     return document
 
 
@@ -135,10 +205,12 @@ class DocxRenderer:
 
     _dispatch: ClassVar[dict[str, Callable[[DocxRenderer, SyntaxTreeNode], None]]] = {}
 
-    def __init__(self, document: DocxDocument, style: HouseStyle, meta: DocMeta) -> None:
+    def __init__(self, document: DocxDocument, style: HouseStyle, meta: DocMeta,
+                 page_numbers: Mapping[str, int] | None = None) -> None:
         self.document = document
         self.style = style
         self.meta = meta
+        self.page_numbers = page_numbers
         self._ids = {name: ox.attr(style.id(name)) for name in REQUIRED_STYLES}
         self._out: list[str] = []
         self._buffer: list[str] = []
@@ -152,6 +224,8 @@ class DocxRenderer:
         self._nums: list[tuple[int, int, int]] = []  # (numId, level, start) of numbered lists
         self._next_num = style.first_num_id
         self._block: SyntaxTreeNode | None = None  # the innermost block, for error lines
+        self._comments: list[str] = []  # comment texts, by comment id
+        self._gaps = 0  # placeholders and proposals shown (body and title page): a draft if any
         self._table_of_methods = self._methods()
 
     # --- the document as a whole ------------------------------------------------------
@@ -161,53 +235,99 @@ class DocxRenderer:
         if self.meta.language not in LANGUAGE_TAGS:
             raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
         self.render(tree)
-        content = self._cover() + self._toc() + self._out
+        cover = self._cover()
+        content = cover + self._toc() + self._out
         body = self.document.part.element.body
         ox.insert_content(body, ox.parse_content("".join(content)))
         self._header_footer(body[-1])
+        self._install_comments()
         self._install_nums()
         self._set_language()
         self._set_properties()
+        if self.page_numbers is not None:
+            ox.set_update_fields(self.document.settings.element, False)
 
     def _cover(self) -> list[str]:
         """Title, document kind, a borderless table of facts, then a page break."""
         ids, meta = self._ids, self.meta
         out = [ox.p_open(ids["Title"]), ox.run_xml(ox.clean_text(meta.title)), ox.P_CLOSE,
                ox.p_open(ids["Subtitle"]), ox.run_xml(ox.clean_text(meta.subtitle)), ox.P_CLOSE]
-        if meta.cover_rows:
-            label_width = self.style.text_width * 3 // 10
-            widths = [label_width, self.style.text_width - label_width]
-            out.append(ox.table_open(ids["Cover Table"], widths))
-            for label, value in meta.cover_rows:
-                out.append(ox.row_open(header=False))
-                for text, width, role in ((label, widths[0], "Cover Label"), (value, widths[1], "Cover Value")):
-                    run_style = ids["Placeholder"] if isinstance(text, Gap) else None
-                    out += (ox.cell_open(width), ox.p_open(ids[role]), ox.run_xml(ox.clean_text(text), run_style),
-                            ox.P_CLOSE, ox.CELL_CLOSE)
-                out.append(ox.ROW_CLOSE)
-            out.append(ox.TABLE_CLOSE)
+        label_width = self.style.text_width * 3 // 10
+        widths = [label_width, self.style.text_width - label_width]
+        cells: list[tuple[str, str]] = []
+        for label, value in meta.cover_rows:
+            cells.append((self._cover_text(label), self._cover_text(value)))
+        status, draft, final, *_ = meta.status_words()
+        cells.append((ox.run_xml(ox.clean_text(status)),
+                      ox.run_xml(ox.clean_text(draft if self.is_draft else final),
+                                 ids["Draft Mark"] if self.is_draft else None)))
+        out.append(ox.table_open(ids["Cover Table"], widths))
+        for label_xml, value_xml in cells:
+            out.append(ox.row_open(header=False))
+            for xml, width, role in ((label_xml, widths[0], "Cover Label"), (value_xml, widths[1], "Cover Value")):
+                out += (ox.cell_open(width), ox.p_open(ids[role]), xml, ox.P_CLOSE, ox.CELL_CLOSE)
+            out.append(ox.ROW_CLOSE)
+        out.append(ox.TABLE_CLOSE)
         out.append(ox.page_break_xml(ids["Normal"]))
         return out
 
-    def _toc(self) -> list[str]:
-        """The TOC title and a TOC field, dirty, pre-filled with the headings; a page break.
+    def _cover_text(self, text: str) -> str:
+        """A cover value as runs: plain text, or a Gap shown like a body placeholder."""
+        if isinstance(text, Gap):
+            return self._gap_xml(ox.clean_text(text), "placeholder")
+        return ox.run_xml(ox.clean_text(text))
 
-        Word rebuilds the entries, page numbers included, when it opens the file
-        (``updateFields``). The pre-filled entries carry numbers and titles linked
-        to each heading's bookmark but no page numbers: LibreOffice shows a TOC's
-        cached text as is (it does not compute PAGEREF fields inside a TOC), so a
-        guessed or empty page number would be wrong or a dotted line to nothing.
+    @property
+    def is_draft(self) -> bool:
+        """The document still shows a placeholder or a proposal (call after the body is rendered
+        and the cover rows are laid out)."""
+        return self._gaps > 0 or any(isinstance(v, Gap) for _, v in self.meta.cover_rows)
+
+    def _gap_xml(self, content: str, kind: str) -> str:
+        """A placeholder or proposal: its words in its style, the field path it names in a comment.
+
+        ``content`` is the cleaned label (``[in te vullen: datum van publicatie, tender.published]``);
+        the reader sees ``[in te vullen: datum van publicatie]`` and Word and LibreOffice show the
+        comment beside it. A label that names no field is shown whole, without comment.
         """
-        ids = self._ids
+        self._gaps += 1
+        visible, field_path = split_label(content)
+        run = ox.run_xml(visible, self._ids["Placeholder" if kind == "placeholder" else "Proposal"])
+        if field_path is None:
+            return run
+        note = self.meta.status_words()[4 if kind == "placeholder" else 5]
+        comment_id = len(self._comments)
+        self._comments.append(f"{note} {field_path}")
+        return ox.comment_range_start(comment_id) + run + ox.comment_range_end(comment_id)
+
+    def _toc(self) -> list[str]:
+        """The TOC title and a TOC field pre-filled with the headings; a page break.
+
+        With page numbers (from a layout of this very document) the field is complete,
+        as Word itself writes one: each entry ends in a tab and a PAGEREF field holding
+        its page, and nothing is marked for updating, so Word opens it without asking,
+        and LibreOffice, previewers and PDFs show the pages. Without them the field is
+        dirty and Word rebuilds it, pages included, when it opens the file
+        (``updateFields``); the entries then carry numbers and titles linked to each
+        heading's bookmark but no page number, since LibreOffice shows a TOC's cached
+        text as is and a guessed number would be wrong.
+        """
+        ids, pages = self._ids, self.page_numbers
+        if pages is not None and any(entry.bookmark not in pages for entry in self._headings):
+            pages = self.page_numbers = None  # a heading the layout did not place: let Word number them all
         out = [ox.p_open(ids["TOC Heading"]), ox.run_xml(ox.clean_text(self.meta.words()[0])), ox.P_CLOSE]
         entries = self._headings or [None]
         for index, entry in enumerate(entries):
             out.append(ox.p_open(ids[f"toc {entry.level if entry else 1}"]))
             if index == 0:
-                out.append(ox.field_begin(TOC_INSTRUCTION))
+                out.append(ox.field_begin(TOC_INSTRUCTION, dirty=pages is None))
             if entry is not None:
                 label = f"{entry.number}\t{entry.text}" if entry.number else entry.text
-                out += (ox.hyperlink_open(anchor=entry.bookmark), ox.run_xml(label), ox.HYPERLINK_CLOSE)
+                out += (ox.hyperlink_open(anchor=entry.bookmark), ox.run_xml(label))
+                if pages is not None:
+                    out += (ox.run_xml("\t"), ox.field_xml(f"PAGEREF {entry.bookmark} \\h",
+                                                             str(pages[entry.bookmark]), dirty=False))
+                out.append(ox.HYPERLINK_CLOSE)
             if index == len(entries) - 1:
                 out.append(ox.field_end())
             out.append(ox.P_CLOSE)
@@ -215,17 +335,53 @@ class DocxRenderer:
         return out
 
     def _header_footer(self, sect: etree._Element) -> None:
-        """Header: reference and title. Footer: "Pagina X van Y" from PAGE and NUMPAGES."""
+        """Header: reference and title. Footer: "Pagina X van Y" from PAGE and NUMPAGES.
+
+        A draft's header starts with the draft mark ("CONCEPT"), and its title page, which
+        has no header otherwise, gets a header holding the mark alone: every page says so.
+        """
         header_rid, footer_rid = ox.header_footer_rids(sect)
         related, meta, ids = self.document.part.related_parts, self.meta, self._ids
         header_text = ox.clean_text(meta.header_text or f"{meta.reference} \u00b7 {meta.title}")
+        mark = ""
+        if self.is_draft:
+            mark = ox.run_xml(ox.clean_text(meta.status_words()[3]), ids["Draft Mark"])
+            self._first_page_header(sect, f"{ox.p_open(ids['header'])}{mark}{ox.P_CLOSE}")
+            mark += ox.run_xml(" \u00b7 ")
         ox.replace_paragraph(related[header_rid].element, 0,
-                             f"{ox.p_open(ids['header'])}{ox.run_xml(header_text)}{ox.P_CLOSE}")
+                             f"{ox.p_open(ids['header'])}{mark}{ox.run_xml(header_text)}{ox.P_CLOSE}")
         _, page, of = meta.words()
+        dirty = self.page_numbers is None  # Word computes PAGE and NUMPAGES at every layout anyway
         footer = (ox.p_open(ids["footer"]) + ox.run_xml(ox.clean_text(page) + " ")
-                  + ox.field_xml("PAGE", "1") + ox.run_xml(" " + ox.clean_text(of) + " ")
-                  + ox.field_xml("NUMPAGES", "1") + ox.P_CLOSE)
+                  + ox.field_xml("PAGE", "1", dirty=dirty) + ox.run_xml(" " + ox.clean_text(of) + " ")
+                  + ox.field_xml("NUMPAGES", "1", dirty=dirty) + ox.P_CLOSE)
         ox.replace_paragraph(related[footer_rid].element, 0, footer)
+
+    def _first_page_header(self, sect: etree._Element, paragraph: str) -> None:
+        """A header part for the title page (``w:headerReference w:type="first"``)."""
+        from docx.opc.constants import CONTENT_TYPE as CT
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.oxml.parser import parse_xml
+        from docx.parts.hdrftr import HeaderPart
+
+        package = self.document.part.package
+        xml = ox.header_footer_xml("hdr", "", paragraph)
+        header = HeaderPart(package.next_partname("/word/header%d.xml"), CT.WML_HEADER, parse_xml(xml), package)
+        ox.add_header_reference(sect, "first", self.document.part.relate_to(header, RT.HEADER))
+
+    def _install_comments(self) -> None:
+        """The comments part, when a placeholder or proposal names a field: author procure, the
+        document's own date (never the clock), so the file stays the same run after run."""
+        if not self._comments:
+            return
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        package = self.document.part.package
+        blob = ox.comments_xml(self._comments, COMMENT_AUTHOR, utc_naive(self.meta.created))
+        part = Part(PackURI("/word/comments.xml"), ox.COMMENTS_CONTENT_TYPE, blob, package)
+        self.document.part.relate_to(part, RT.COMMENTS)
 
     def _install_nums(self) -> None:
         """One list instance per numbered list, each restarting at its own start number."""
@@ -331,7 +487,8 @@ class DocxRenderer:
             else:
                 self._out.append(self._list_p_open(top))
         else:
-            self._out.append(ox.p_open(self._ids["Quote" if top == "quote" else "Body Text"]))
+            self._out.append(ox.p_open(self._ids["Quote" if top == "quote" else "Body Text"],
+                                       keep_next=_is_lead_in(node)))
         self._inline(node)
         self._out.append(ox.P_CLOSE)
 
@@ -361,13 +518,14 @@ class DocxRenderer:
             self._nums.append((num_id, ilvl, int(node.attrs.get("start", 1))))
         else:
             num_id = self.style.bullet_num_id
-        with self._pushed(_ListFrame(ordered, num_id, ilvl)):
+        with self._pushed(_ListFrame(ordered, num_id, ilvl, items=len(node.children))):
             self._children(node)
 
     def _render_list_item(self, node: SyntaxTreeNode) -> None:
         frame = self._stack[-1]
         assert isinstance(frame, _ListFrame)
         frame.item_open = False
+        frame.index += 1
         for child in node.children:
             if not frame.item_open and child.type != "paragraph":
                 self._out += (self._list_p_open(frame), ox.P_CLOSE)  # the marker before a nested block
@@ -379,7 +537,7 @@ class DocxRenderer:
         """The start of the numbered (or bulleted) first paragraph of a list item."""
         base = "List Number" if frame.ordered else "List Bullet"
         frame.item_open = True
-        return ox.p_open(self._ids[_level_style(base, frame.ilvl)], frame.num_id, frame.ilvl)
+        return ox.p_open(self._ids[_level_style(base, frame.ilvl)], frame.num_id, frame.ilvl, frame.keep_next)
 
     # --- tables -----------------------------------------------------------------------
 
@@ -388,7 +546,7 @@ class DocxRenderer:
         columns = max((len(tr.children) for tr in rows), default=1)
         widths = column_widths(rows, columns, self.style.text_width)
         self._out.append(ox.table_open(self._ids["Table Grid"], widths))
-        outer, self._table = self._table, _TableState(widths)
+        outer, self._table = self._table, _TableState(widths, count=len(rows))
         try:
             self._children(node)
         finally:
@@ -409,6 +567,7 @@ class DocxRenderer:
     def _render_tr(self, node: SyntaxTreeNode) -> None:
         self._out.append(ox.row_open(self._table.header))
         self._table.column = 0
+        self._table.rows += 1
         self._children(node)
         self._out.append(ox.ROW_CLOSE)
 
@@ -422,7 +581,7 @@ class DocxRenderer:
         table = self._table
         width = table.widths[min(table.column, len(table.widths) - 1)]
         table.column += 1
-        self._out += (ox.cell_open(width), ox.p_open(self._ids[role]))
+        self._out += (ox.cell_open(width), ox.p_open(self._ids[role], keep_next=table.keep_next))
         self._inline(node)
         self._out += (ox.P_CLOSE, ox.CELL_CLOSE)
 
@@ -463,12 +622,12 @@ class DocxRenderer:
             self._children(node)
 
     def _render_placeholder(self, node: SyntaxTreeNode) -> None:
-        with self._flag("placeholder"):
-            self._emit(ox.clean_text(node.content))
+        self._flush()
+        self._out.append(self._gap_xml(ox.clean_text(node.content), "placeholder"))
 
     def _render_proposal(self, node: SyntaxTreeNode) -> None:
-        with self._flag("proposal"):
-            self._emit(ox.clean_text(node.content))
+        self._flush()
+        self._out.append(self._gap_xml(ox.clean_text(node.content), "proposal"))
 
     def _render_link(self, node: SyntaxTreeNode) -> None:
         """A real hyperlink: an external relationship and the "Hyperlink" character style."""
@@ -555,6 +714,26 @@ def _node_type(node: SyntaxTreeNode) -> str:
     return nesters.opening.type[:-5] if nesters else "root"  # "paragraph_open" -> "paragraph"
 
 
+#: A paragraph between a heading and a list or table up to this long introduces the list.
+LEAD_IN_CHARS = 300
+
+
+def _is_lead_in(node: SyntaxTreeNode) -> bool:
+    """A paragraph right before a list or table that introduces it: it ends in ":", or it is a
+    short paragraph right under a heading. It stays on their page, so neither it nor the
+    heading above it is left alone at the foot of a page."""
+    following = node.next_sibling
+    if following is None or _node_type(following) not in ("bullet_list", "ordered_list", "table"):
+        return False
+    inline = node.children[0] if node.children else None
+    if inline is None:
+        return False
+    text = inline.content.rstrip()
+    previous = node.previous_sibling
+    under_heading = previous is not None and _node_type(previous) == "heading"
+    return text.endswith(":") or (under_heading and len(text) <= LEAD_IN_CHARS)
+
+
 def _level_style(base: str, ilvl: int) -> str:
     """``List Bullet``, ``List Bullet 2``, ``List Bullet 3`` (and 3 for deeper levels)."""
     return base if ilvl == 0 else f"{base} {min(ilvl + 1, 3)}"
@@ -570,8 +749,10 @@ def _plain_text(node: SyntaxTreeNode) -> str:
 def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:
     for child in node.children:
         kind = child.type
-        if kind in ("text", "placeholder", "proposal"):
+        if kind == "text":
             parts.append(child.content)
+        elif kind in ("placeholder", "proposal"):
+            parts.append(split_label(child.content)[0])
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.children:

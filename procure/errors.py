@@ -100,6 +100,31 @@ class OutputError(ProcureError):
     """An output file or folder that cannot be written."""
 
 
+class SetupError(ProcureError):
+    """The installation lacks something procure needs (not the user's input)."""
+
+
+def yaml_loader() -> Any:
+    """The one YAML parser procure uses, for problem statements, strings, word lists and its own data.
+
+    Always libyaml's C parser (PyYAML's ``CSafeLoader``), never "C when available,
+    else pure Python": the two disagree on real input (``questions: [What would
+    you try?]`` is valid YAML, which libyaml reads and PyYAML's pure-Python
+    parser refuses), so a fallback would make one file valid on one machine and
+    invalid on the next. PyYAML's wheels for Linux, macOS and Windows and
+    Debian's python3-yaml all include libyaml; an installation without it is
+    told how to get it rather than given different results.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        raise SetupError("this installation's PyYAML was built without libyaml, which procure needs so that "
+                         "every machine reads a file alike: reinstall it from a wheel "
+                         "(pip install --force-reinstall --only-binary PyYAML PyYAML) or install python3-yaml")
+    return loader
+
+
 def yaml_problem(err: Any) -> tuple[int | None, int | None, str]:
     """Line and column (1-based, None when unknown) and a one-line description of a
     PyYAML ``MarkedYAMLError``: the one way every reader of YAML here locates a syntax error."""

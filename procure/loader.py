@@ -3,8 +3,8 @@
 Why our own construction instead of ``yaml.safe_load``: we need the line and
 column of every value to point errors at it, we must refuse duplicate keys
 (PyYAML keeps the last one silently), and we must bound what a hostile file
-can cost. So the loader reads the YAML *events* (libyaml's C parser when
-available) and builds plain Python values itself, iteratively:
+can cost. So the loader reads the YAML *events* (always libyaml's C parser,
+see :func:`procure.errors.yaml_loader`) and builds plain Python values itself, iteratively:
 
 - only plain data is built (text, numbers, booleans, null, dates, lists,
   mappings); any other tag, ``!!python/...`` included, is refused with a
@@ -41,12 +41,13 @@ from typing import Any, Iterator, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from procure.errors import InputError, Issue, Location, yaml_problem
+from procure.errors import InputError, Issue, Location, yaml_loader, yaml_problem
 from procure.model import FORBIDDEN_CHARS, Problem, rule_violations
 
 MAX_BYTES = 1024 * 1024
 MAX_VALUES = 100_000
 MAX_DEPTH = 32
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; a problem statement needs only a few"
 
 Path_ = tuple[Union[str, int], ...]
 Point = tuple[int, int]
@@ -209,8 +210,9 @@ def _sorted(issues: list[Issue]) -> list[Issue]:
 
 def _decode(data: bytes, name: str) -> str:
     """UTF-8 (a BOM is allowed) to text; anything else is a located error."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        issue = Issue(Location(name, 1, 1), "the file is UTF-16; save it as UTF-8")
+    encoding = _wide_encoding(data)
+    if encoding:
+        issue = Issue(Location(name, 1, 1), f"the file is {encoding}; save it as UTF-8")
         raise InputError([issue], file=name)
     try:
         return data.decode("utf-8-sig")
@@ -218,6 +220,24 @@ def _decode(data: bytes, name: str) -> str:
         line, column = _byte_position(data, exc.start)
         message = f"the file is not valid UTF-8 here (byte 0x{data[exc.start]:02X}); save it with the encoding UTF-8"
         raise InputError([Issue(Location(name, line, column), message)], file=name) from None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16, told by the byte-order mark or, without one, by the zero bytes of ASCII text.
+
+    UTF-32's little-endian mark starts with UTF-16's (FF FE), so UTF-32 is looked for first.
+    """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4]
+    if len(head) == 4 and (head[1:] == b"\x00\x00\x00" or head[:3] == b"\x00\x00\x00"):
+        return "UTF-32"
+    if len(head) == 4 and all((byte == 0) == (i % 2 == odd) for i, byte in enumerate(head)
+                              for odd in [head[0] != 0]):
+        return "UTF-16"  # ASCII text as 16-bit units: X 0 Y 0 or 0 X 0 Y
+    return None
 
 
 def _byte_position(data: bytes, offset: int) -> Point:
@@ -309,6 +329,8 @@ class _Builder:
     def _syntax_issue(self, exc: yaml.MarkedYAMLError) -> Issue:
         found_line, found_column, detail = yaml_problem(exc)
         line, column = found_line or 1, found_column or 1
+        if exc.problem == "exceeded maximum nesting depth":  # libyaml's own limit (1000) looks ahead of ours
+            return Issue(Location(self.filename, line, column), _TOO_DEEP)
         hint = ("indent with spaces, never tabs" if _tab_at(self.text, line)
                 else "check the indentation, colons and quotes here")
         message = f"YAML syntax error: {detail}; {hint}"
@@ -330,7 +352,7 @@ class _Builder:
         if self._expecting_key():
             raise self._fatal(event, "a key must be plain text, not a list or mapping")
         if len(self.stack) >= MAX_DEPTH:
-            raise self._fatal(event, f"nesting deeper than {MAX_DEPTH} levels; a problem statement needs only a few")
+            raise self._fatal(event, _TOO_DEEP)
         path = self._child_path(event)
         refused = self._check_tag(event, path, _COLLECTION_TAGS)
         self._count(1, event)
@@ -560,8 +582,8 @@ def _point(mark: yaml.Mark) -> Point:
 
 
 def _parser_class() -> type:
-    """libyaml's parser when PyYAML was built with it (about ten times faster), else pure Python."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """libyaml's parser, on every machine (:func:`procure.errors.yaml_loader` says why)."""
+    return yaml_loader()
 
 
 # ---------------------------------------------------------------- validation errors to issues

@@ -11,6 +11,7 @@ Markdown escaper backslash-escapes every ``[`` in them.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,37 @@ def parse(text: str) -> SyntaxTreeNode:
     from markdown_it.tree import SyntaxTreeNode
 
     return SyntaxTreeNode(parser().parse(text))
+
+
+#: The field path a placeholder or proposal label may end in ("..., tender.published").
+_FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
+
+
+def split_label(content: str) -> tuple[str, str | None]:
+    """``[in te vullen: datum van publicatie, tender.published]`` ->
+    (``[in te vullen: datum van publicatie]``, ``tender.published``).
+
+    Templates end a todo() or proposal() label in the field that settles it. The
+    reader of the Word file sees the words; the field goes into a comment (and stays
+    in ``check``, which reads the whole label). A label whose last part is not a
+    field path (``maybe, later``: no dot, no underscore and no top-level field) is
+    returned whole, with no field.
+    """
+    inner = content[1:-1] if content.startswith("[") and content.endswith("]") else content
+    head, comma, tail = inner.rpartition(",")
+    tail = tail.strip()
+    if not comma or not head.strip() or not _FIELD_PATH.fullmatch(tail):
+        return content, None
+    if "." not in tail and "_" not in tail and tail not in _top_level_fields():
+        return content, None
+    return f"[{head.rstrip()}]", tail
+
+
+@lru_cache(maxsize=1)
+def _top_level_fields() -> frozenset[str]:
+    from procure.model import Problem
+
+    return frozenset(Problem.model_fields)
 
 
 def placeholders(tree: SyntaxTreeNode) -> list[str]:

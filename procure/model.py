@@ -1,7 +1,7 @@
-"""The problem statement as typed, frozen data: the input contract of SPEC.md.
+"""The problem statement as typed, frozen data: the input contract (docs/problem-statement.md).
 
-Attribute names are the YAML keys of SPEC.md exactly, so templates, examples
-and users' files all speak one vocabulary. Every rule of SPEC.md (1-7) is
+Attribute names are the YAML keys of that reference exactly, so templates, examples
+and users' files all speak one vocabulary. Every rule of it (1-7) is
 enforced here, with a message that says what to do, so that a file that
 validates always renders. This module does no I/O: the loader reads YAML,
 keeps positions and turns the errors raised here into located messages.
@@ -39,8 +39,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    StrictBool,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -158,11 +160,23 @@ def _refuse_forbidden(value: str) -> str:
     return value
 
 
+#: The longest text a field may hold: about eight pages; a longer one belongs in an annex.
+MAX_TEXT_CHARS = 20_000
+
+
+def _not_too_long(value: str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise _fail("text_too_long", "is {length} characters long; a field may hold at most {limit} (about eight "
+                    "pages): shorten it and refer to an annex for the rest",
+                    length=f"{len(value):,}", limit=f"{MAX_TEXT_CHARS:,}")
+    return value
+
+
 def _required_text(value: str) -> str:
     """Rule 1: a required text holds more than whitespace (stripping already happened)."""
     if not value:
         raise _fail("empty_text", "is empty; write a value here")
-    return _refuse_forbidden(value)
+    return _refuse_forbidden(_not_too_long(value))
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -174,7 +188,7 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def _optional_text(value: str | None) -> str | None:
-    return None if value is None else _refuse_forbidden(value)
+    return None if value is None else _refuse_forbidden(_not_too_long(value))
 
 
 def _none_to_empty(value: Any) -> Any:
@@ -182,7 +196,11 @@ def _none_to_empty(value: Any) -> Any:
     return [] if value is None else value
 
 
-Text = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_required_text)]
+# The JSON Schema of each type (``procure schema``, for editors) states what its validators accept:
+# the same patterns and bounds, so that an editor underlines what procure refuses and nothing else.
+_TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}
+Text = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_required_text),
+                 WithJsonSchema(_TEXT_SCHEMA)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_optional_text)]
 TextList = Annotated[list[Text], BeforeValidator(_none_to_empty)]
 
@@ -209,6 +227,7 @@ Reference = Annotated[
             "names), e.g. ZV-2027-004",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": REFERENCE_PATTERN.pattern}),
 ]
 Email = Annotated[
     Text,
@@ -219,6 +238,7 @@ Email = Annotated[
             "'{value}' is not an e-mail address; write one like inkoop@example.nl",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": EMAIL_PATTERN.pattern}),
 ]
 Currency = Annotated[
     Text,
@@ -229,6 +249,7 @@ Currency = Annotated[
             "'{value}' is not an ISO 4217 currency code; write three capital letters, like EUR",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": CURRENCY_PATTERN.pattern}),
 ]
 CpvCode = Annotated[
     Text,
@@ -240,12 +261,14 @@ CpvCode = Annotated[
             "like 72000000-5 (quote it if it has no hyphen)",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": CPV_PATTERN.pattern}),
 ]
 CheckCode = Annotated[
     Text,
     AfterValidator(
         _pattern(CHECK_CODE_PATTERN, "check_code_format", "'{value}' is not a check code; write one like PRC101")
     ),
+    WithJsonSchema({"type": "string", "pattern": CHECK_CODE_PATTERN.pattern}),
 ]
 
 
@@ -282,7 +305,9 @@ def _between(low: int, high: int | None, message: str) -> Callable[[int], int]:
 
 
 def _whole(low: int, high: int | None, message: str) -> Any:
-    return Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(low, high, message))]
+    bounds = {"minimum": low} if high is None else {"minimum": low, "maximum": high}
+    return Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(low, high, message)),
+                     WithJsonSchema({"type": "integer", **bounds})]
 
 
 def _amount(value: Any) -> Decimal:
@@ -327,19 +352,28 @@ def _to_decimal(value: Any) -> Decimal:
     )
 
 
+#: The dates a procurement can have: anything outside is a typo (0207 for 2027), and keeping dates
+#: here means date arithmetic (periods, the standstill's end) can never leave the calendar.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
 def _to_when(value: Any) -> date | datetime:
     """A date or date-time: YAML gives them typed; ISO 8601 strings are parsed too."""
     if isinstance(value, date):
-        return value
+        return _in_range(value)
     if isinstance(value, str):
         text = value.strip()
+        parsed: date | datetime | None = None
         try:
             if _DATE_TEXT.match(text):
-                return date.fromisoformat(text)
-            if _DATETIME_TEXT.match(text):
-                return datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
+                parsed = date.fromisoformat(text)
+            elif _DATETIME_TEXT.match(text):
+                parsed = datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
         except ValueError:
             raise _fail("date_value", "'{value}' is not a real date; check day and month", value=text) from None
+        if parsed is not None:
+            return _in_range(parsed)
     raise _fail(
         "date_format",
         "must be a date like 2027-01-15 or a date-time like 2027-01-15T14:00; {value} is not",
@@ -347,7 +381,21 @@ def _to_when(value: Any) -> date | datetime:
     )
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+def _in_range(value: date | datetime) -> date | datetime:
+    if not EARLIEST_DATE <= calendar_day(value) <= LATEST_DATE:
+        raise _fail("date_range", "{value} lies outside {low} to {high}; check the year (a typo such as "
+                    "0207 for 2027?)", value=value.isoformat(), low=EARLIEST_DATE.year, high=LATEST_DATE.year)
+    return value
+
+
+#: What ``_amount`` accepts, for the JSON Schema: a positive number up to a trillion, or its plain digits as text.
+_AMOUNT_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT)},
+                            {"type": "string", "pattern": r"^\s*\+?[0-9]+(\.[0-9]{1,2})?\s*$"}]}
+#: What ``_to_when`` accepts, for the JSON Schema. Not ``format: date-time``: that is RFC 3339, which
+#: demands seconds and a time zone, while a tender's 2027-02-04T14:00 has neither.
+WHEN_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+                r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
+Amount = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
 IterationWeeks = _whole(
     1, 13, "must be 1 to 13 weeks, not {value}: a cycle longer than a quarter is not short; plan shorter iterations"
 )
@@ -357,8 +405,10 @@ OptionIterations = _whole(0, MAX_ITERATIONS, f"must be 0 to {MAX_ITERATIONS}, no
 Pages = _whole(1, None, "must be at least 1 page, not {value}")
 CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; drop a criterion that weighs nothing")
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
+Candidates = _whole(1, 100, "must be 1 to 100 candidates, not {value}")
 SchemaVersion = _whole(1, 1, "this version of procure reads schema_version 1, not {value}; write 1")
-When = Annotated[datetime | date, BeforeValidator(_to_when)]
+When = Annotated[datetime | date, BeforeValidator(_to_when),
+                 WithJsonSchema({"type": "string", "pattern": WHEN_PATTERN})]
 
 
 def is_before(earlier: date | datetime, later: date | datetime) -> bool:
@@ -378,40 +428,106 @@ def calendar_day(value: date | datetime) -> date:
 
 
 class _Model(BaseModel):
-    """Common configuration: unknown keys are errors, values never change after loading."""
+    """Common configuration: unknown keys are errors, values never change after loading;
+    no list and no name is longer than a document can carry (see :func:`_within_limits`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes(cls, data: Any) -> Any:
+        return _within_limits(data)
+
+
+#: Sizes no procurement needs, which would make documents no word processor can lay out (a
+#: 200,000-character title stopped LibreOffice). Lists: at most MAX_LIST_ITEMS items (outcomes
+#: more, as a large programme may list many); names and titles at most MAX_NAME_CHARS characters.
+MAX_LIST_ITEMS = 1000
+_MAX_ITEMS_OF = {"outcomes": 10_000}
+MAX_NAME_CHARS = 300
+_NAME_FIELDS = frozenset({"title", "name", "organisation", "department"})
+
+
+def _within_limits(data: Any) -> Any:
+    """Refuse an over-long list or name in a model's input, each at its own field (any model, any field)."""
+    if not isinstance(data, dict):
+        return data
+    violations: list[Violation] = []
+    for key, value in data.items():
+        limit = _MAX_ITEMS_OF.get(key, MAX_LIST_ITEMS)
+        if isinstance(value, list) and len(value) > limit:
+            violations.append(((key,), f"has {len(value):,} items; at most {limit:,} fit in a tender document: "
+                               "group or shorten them"))
+        elif key in _NAME_FIELDS and isinstance(value, str) and len(value.strip()) > MAX_NAME_CHARS:
+            violations.append(((key,), f"is {len(value.strip()):,} characters long; a name or title may have at "
+                               f"most {MAX_NAME_CHARS} (titles head pages, tables and every page header): "
+                               "shorten it and put the rest in the description"))
+    _raise_violations(violations)
+    return data
+
 
 class Contact(_Model):
-    name: Text
-    email: Email
-    phone: OptionalText = None
+    name: Text = Field(description="Who answers questions from the market: a person or a team.")
+    email: Email = Field(description="The contact's e-mail address, e.g. inkoop@example.nl.")
+    phone: OptionalText = Field(None, description="The contact's telephone number (optional; quote it in YAML).")
 
 
 class Buyer(_Model):
-    organisation: Text
-    department: OptionalText = None
-    kind: Literal["central", "sub_central"] | None = None
-    contact: Contact
+    organisation: Text = Field(description="The contracting authority, e.g. Gemeente Zuiderveld.")
+    department: OptionalText = Field(None, description="The department or team inside the organisation (optional).")
+    kind: Literal["central", "sub_central"] | None = Field(
+        None,
+        description="central (central government) or sub_central (municipalities, provinces, water boards and other "
+        "authorities); decides the EU threshold. Absent: settled by buyer.authority_type, or, where the value "
+        "lies between the two thresholds, the documents show a placeholder and check reports it.",
+    )
+    authority_type: Literal["municipality", "province", "water_board", "central_government", "other"] | None = Field(
+        None,
+        description="Added by procure: what sort of public body buys. Settles buyer.kind when that is absent "
+        "(central_government is central, the others sub-central) and which general terms procure proposes: "
+        "GIBIT only for a municipality, ARBIT-2022 for central government (optional).",
+    )
+    contact: Contact = Field(description="The person or team suppliers write to.")
 
 
 class ProblemBlock(_Model):
-    statement: Text
-    affected_users: list[Text] = Field(min_length=1)
-    current_situation: OptionalText = None
-    evidence: TextList = []
-    constraints: TextList = []
-    out_of_scope: TextList = []
+    statement: Text = Field(
+        description="The problem in the buyer's words, without prescribing a solution; may hold several paragraphs.",
+    )
+    affected_users: list[Text] = Field(min_length=1, description="Who experiences the problem; at least one group.")
+    current_situation: OptionalText = Field(None, description="How it works today, with figures (optional).")
+    evidence: TextList = Field([], description="Facts or sources that show the problem (optional).")
+    constraints: TextList = Field(
+        [],
+        description="Boundary conditions such as open standards, security, privacy or accessibility; never a solution"
+        " (optional).",
+    )
+    out_of_scope: TextList = Field([], description="What this procurement does not cover (optional).")
+
+    #: Extension (optional): what the buyer has already done about the problem (research, pilots,
+    #: earlier contracts) and what it showed. The tender states prior work only from this field.
+    prior_work: OptionalText = Field(
+        default=None,
+        description="What the buyer has already done about the problem (research, pilots, earlier "
+                    "contracts) and what that showed; the tender says nothing about prior work without it.",
+    )
+
 
 
 class Outcome(_Model):
-    title: Text
-    indicator: Text
-    baseline: Text
-    target: Text
-    measured_by: OptionalText = None
-    value_area: Literal["current_value", "unrealized_value", "time_to_market", "ability_to_innovate"] | None = None
+    title: Text = Field(description="A short name for the result the buyer pays for.")
+    indicator: Text = Field(description="What is measured.")
+    baseline: Text = Field(description="Where the indicator stands today, with a figure and when it was measured.")
+    target: Text = Field(description="Where the indicator must be, with a figure.")
+    measured_by: OptionalText = Field(
+        None,
+        description="Source, method and frequency of the measurement (optional).",
+    )
+    value_area: Literal["current_value", "unrealized_value", "time_to_market", "ability_to_innovate"] | None = Field(
+        None,
+        description="Evidence-Based Management key value area (optional): current_value, unrealized_value, "
+        "time_to_market or ability_to_innovate.",
+    )
     leading_indicator: OptionalText = Field(None, description=(
         "An early signal the team reports at every review, before the outcome itself can be measured "
         "(e.g. 'share of test users who submit a complete application'); the stop/go decision steers on it. "
@@ -419,13 +535,26 @@ class Outcome(_Model):
 
 
 class IterationBudget(_Model):
-    currency: Currency = "EUR"
-    iteration_weeks: IterationWeeks
-    iterations: Iterations
-    per_iteration: Amount
-    option_iterations: OptionIterations = 0
-    ceiling: Amount | None = None
-    payment: Literal["fixed_per_iteration", "capped_time_and_materials"] = "fixed_per_iteration"
+    currency: Currency = Field("EUR", description="ISO 4217 code of the amounts; default EUR.")
+    iteration_weeks: IterationWeeks = Field(description="Length of one iteration in whole weeks, 1 to 13.")
+    iterations: Iterations = Field(description="Iterations contracted at the start, at least 1.")
+    per_iteration: Amount = Field(
+        description="The most paid for one iteration, in the currency's major unit, excluding VAT, more than 0 and at"
+        " most two decimals.",
+    )
+    option_iterations: OptionIterations = Field(
+        0,
+        description="Extra iterations the buyer may call off after a positive stop/go decision; default 0.",
+    )
+    ceiling: Amount | None = Field(
+        None,
+        description="The maximum value of the whole contract including options, excluding VAT; at least iterations * "
+        "per_iteration (optional).",
+    )
+    payment: Literal["fixed_per_iteration", "capped_time_and_materials"] = Field(
+        "fixed_per_iteration",
+        description="fixed_per_iteration (default) or capped_time_and_materials.",
+    )
 
     @property
     def initial_commitment(self) -> Decimal:
@@ -462,15 +591,68 @@ class IterationBudget(_Model):
 class Session(_Model):
     """A meeting with the market. ``when`` keeps a date alone as a date: no time is invented."""
 
-    when: When
-    where: OptionalText = None
+    when: When = Field(description="Date or date-time of the meeting with the market, e.g. 2027-01-15T14:00.")
+    where: OptionalText = Field(None, description="Where the session takes place, e.g. Online (optional).")
+
+    #: Extension (optional): the last moment to register for the meeting.
+    registration_due: When | None = Field(
+        default=None,
+        description="The last date (and time) to register for the meeting; before the meeting itself.",
+    )
+
+    @field_validator("registration_due")
+    @classmethod
+    def _registration_before_meeting(cls, due: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
+        """Registering after the meeting has begun is no registration: the deadline comes first."""
+        when = info.data.get("when")
+        if due is not None and when is not None and is_before(when, due):
+            raise _fail(
+                "date_order",
+                "must not be after consultation.session.when ({previous}): people register before the "
+                "meeting; move this date earlier",
+                previous=show(when),
+            )
+        return due
+
 
 
 class Consultation(_Model):
-    questions: list[Text] = Field(min_length=1)
-    session: Session | None = None
-    responses_due: When | None = None
-    max_pages: Pages | None = None
+    questions: list[Text] = Field(
+        min_length=1,
+        description="The questions to the market; at least one when the consultation block is present.",
+    )
+    session: Session | None = Field(
+        None,
+        description="A meeting with the market before the responses are due (optional).",
+    )
+    responses_due: When | None = Field(
+        None,
+        description="Date (or date-time) by which the market's written responses are due.",
+    )
+    max_pages: Pages | None = Field(
+        None,
+        description="The most pages a written response may have (optional, at least 1).",
+    )
+    published: When | None = Field(None, description=(
+        "Date the consultation invitation is published; the invitation's document date when "
+        "document.date is absent."))
+    #: Extensions (optional): what the consultation yielded and what the buyer changed because of it.
+    #: The tender states the consultation's effect only from these fields, never by default.
+    outcome: OptionalText = Field(
+        default=None,
+        description="What the consultation yielded, in a few sentences (the tender's market consultation "
+                    "section quotes it; a placeholder where absent).",
+    )
+    changes: TextList = Field(
+        default=[],
+        description="What the buyer changed in the tender because of the consultation, one item each.",
+    )
+    disclose_budget: StrictBool = Field(
+        default=False,
+        description="true: the consultation invitation states the price per iteration and the maximum "
+                    "value. By default it does not, so that a question on a realistic price is not "
+                    "answered with the buyer's own figure (anchoring).",
+    )
     report_published: bool | None = Field(None, description=(
         "true when the buyer publishes the anonymised consultation report with the tender; only then does "
         "the tender document refer to it and list it as an annex."))
@@ -548,14 +730,19 @@ class ContractTerms(_Model):
 
 
 class Criterion(_Model):
-    name: Text
-    weight: CriterionWeight
-    description: OptionalText = None
+    name: Text = Field(description="The name of a quality award criterion.")
+    weight: CriterionWeight = Field(description="Its weight in percent, a whole number from 1 to 100.")
+    description: OptionalText = Field(None, description="What the criterion looks at (optional).")
 
 
 class Evaluation(_Model):
-    price_weight: PriceWeight
-    criteria: Annotated[list[Criterion], BeforeValidator(_none_to_empty)] = []
+    price_weight: PriceWeight = Field(
+        description="The weight of price in percent, 0 to 100; with the criteria's weights it sums to exactly 100.",
+    )
+    criteria: Annotated[list[Criterion], BeforeValidator(_none_to_empty)] = Field(
+        [],
+        description="The quality award criteria.",
+    )
 
     @model_validator(mode="after")
     def _weights_make_100(self) -> Evaluation:
@@ -572,16 +759,86 @@ class Evaluation(_Model):
 
 
 class Tender(_Model):
-    procedure: ProcedureCode = "auto"
-    published: When | None = None
-    questions_due: When | None = None
-    submission_deadline: When | None = None
-    award_decision: When | None = None
-    contract_start: When | None = None
-    evaluation: Evaluation | None = None
+    procedure: ProcedureCode = Field(
+        "auto",
+        description="auto (default: derived from the maximum value and the thresholds in force) or one of open, "
+        "restricted, competitive_dialogue, competitive_with_negotiation, innovation_partnership, "
+        "national_open, multiple_private, single_private.",
+    )
+    published: When | None = Field(None, description="Date (or date-time) the tender is announced.")
+    questions_due: When | None = Field(
+        None,
+        description="Date (or date-time) by which suppliers' questions must be in.",
+    )
+    submission_deadline: When | None = Field(None, description="Date (or date-time) by which tenders must be in.")
+    award_decision: When | None = Field(None, description="Date (or date-time) of the award decision.")
+    contract_start: When | None = Field(None, description="Date (or date-time) the contract starts.")
+    evaluation: Evaluation | None = Field(
+        None,
+        description="Price and quality weights (optional; a template default applies when absent).",
+    )
+    #: Extensions (optional) for the tender's procedure chapters; placeholders where absent.
+    platform: OptionalText = Field(
+        default=None,
+        description="The electronic system through which questions and tenders are submitted, e.g. "
+                    "TenderNed or the buyer's own platform; never assumed (a placeholder where absent).",
+    )
+    min_candidates: Candidates | None = Field(
+        default=None,
+        description="Two-stage procedures: the least number of suitable candidates invited to tender.",
+    )
+    max_candidates: Candidates | None = Field(
+        default=None,
+        description="Two-stage procedures: the most candidates invited to tender; above it the "
+                    "selection_criteria decide.",
+    )
+    selection_criteria: TextList = Field(
+        default=[],
+        description="Two-stage procedures: the objective criteria that choose among more suitable "
+                    "candidates than max_candidates, one item each.",
+    )
+    minimum_requirements: TextList = Field(
+        default=[],
+        description="Competitive procedure with negotiation and innovation partnership: the minimum "
+                    "requirements every tender meets, which are not negotiated, one item each.",
+    )
+    innovation_need: OptionalText = Field(
+        default=None,
+        description="Innovation partnership: the need for an innovative service that products already "
+                    "on the market cannot meet.",
+    )
+    phase_end_conditions: TextList = Field(
+        default=[],
+        description="Innovation partnership: the conditions on which the buyer may end the partnership "
+                    "after a phase, one item each.",
+    )
     #: Extension: the general purchasing terms that govern the contract, when the buyer's
     #: kind does not settle it (a water board or province may use its own rather than GIBIT).
-    general_terms: OptionalText = None
+    general_terms: OptionalText = Field(
+        None,
+        description="Added by procure: the general purchasing terms that govern the contract, when the buyer's kind "
+        "does not settle them (defaults: ARBIT-2022 for central government, GIBIT for municipalities).",
+    )
+    court: OptionalText = Field(
+        None,
+        description="Added by procure: the court that hears disputes about the tender, e.g. 'de "
+        "voorzieningenrechter van de rechtbank Den Haag'; a placeholder where absent (optional).",
+    )
+    complaints_desk: OptionalText = Field(
+        None,
+        description="Added by procure: the buyer's independent complaints desk (klachtenmeldpunt): its name and "
+        "address, e-mail or web form; a placeholder where absent (optional).",
+    )
+
+    @field_validator("max_candidates")
+    @classmethod
+    def _max_not_below_min(cls, most: int | None, info: ValidationInfo) -> int | None:
+        """A maximum below the minimum could never be met."""
+        least = info.data.get("min_candidates")
+        if most is not None and least is not None and most < least:
+            raise _fail("out_of_range", "must be at least tender.min_candidates ({least}), not {value}; "
+                        "raise the maximum or lower the minimum", least=least, value=most)
+        return most
 
     @field_validator(*TENDER_DATE_FIELDS[1:])
     @classmethod
@@ -616,21 +873,30 @@ def date_order_message(previous_path: str, previous: date | datetime) -> str:
 class IgnoredCheck(_Model):
     """One linter finding the buyer has decided to accept, with the reason on record."""
 
-    code: CheckCode
-    reason: Text
+    code: CheckCode = Field(description="The code of the check to switch off for this file, e.g. PRC301.")
+    reason: Text = Field(description="Why the finding is accepted; kept on record, never printed in the documents.")
 
 
 class Checks(_Model):
     """Optional extension for ``procure check``: findings to ignore. The documents never print it."""
 
-    ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = []
+    ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = Field(
+        [],
+        description="Checks switched off for this file, each with a reason.",
+    )
 
 
 class PolicyBand(_Model):
     """One band of the buyer's own below-threshold policy: ``procedure`` for maximum values below ``below``."""
 
-    procedure: Literal["single_private", "multiple_private", "national_open"]
-    below: Amount | None = None  # absent: up to the EU threshold in force for the buyer
+    procedure: Literal["single_private", "multiple_private", "national_open"] = Field(
+        description="The procedure of this band: single_private, multiple_private or national_open.",
+    )
+    below: Amount | None = Field(
+        None,  # absent: up to the EU threshold in force for the buyer
+        description="The band covers maximum values below this amount, excluding VAT; absent: up to the EU threshold "
+        "in force (last band only).",
+    )
 
 
 class ProcurementPolicy(_Model):
@@ -640,7 +906,11 @@ class ProcurementPolicy(_Model):
     national open procedure; at or above the threshold the law decides, not the policy.
     """
 
-    bands: list[PolicyBand] = Field(min_length=1)
+    bands: list[PolicyBand] = Field(
+        min_length=1,
+        description="The value bands of the buyer's procurement policy, from the lowest limit to the highest; at "
+        "least one.",
+    )
 
     @field_validator("bands")
     @classmethod
@@ -660,22 +930,71 @@ class ProcurementPolicy(_Model):
         return bands
 
 
+def _version_text(value: Any) -> Any:
+    """A version is text: ``2`` is read as "2", but ``1.10`` unquoted is a number YAML has made 1.1."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise _fail("version_number", "is read as a number ({value}), which loses digits such as the 0 "
+                    "of 1.10; write the version in quotes, like '1.0'", value=value)
+    if isinstance(value, int):
+        value = str(value)
+    return _blank_to_none(value)
+
+
+VersionText = Annotated[str | None, BeforeValidator(_version_text), AfterValidator(_optional_text)]
+
+
+class DocumentInfo(_Model):
+    """What the documents of the pack say about themselves on their title page."""
+
+    version: VersionText = Field(None, description=(
+        "Version of the documents, on their title page (for example '0.3' or '1.0'); without it the "
+        "title page shows a placeholder and the documents are drafts."))
+    date: When | None = Field(None, description=(
+        "Date of the documents, on their title page; without it the publication date "
+        "(tender.published for the tender, consultation.published for the invitation), else a "
+        "placeholder."))
+
+
 class Problem(_Model):
     """One procurement: who buys, the problem, the outcomes, the cycles and the timetable."""
 
-    schema_version: SchemaVersion = 1
-    language: Literal["nl", "en"]
-    reference: Reference
-    title: Text
-    buyer: Buyer
-    problem: ProblemBlock
-    outcomes: list[Outcome] = Field(min_length=1)
-    iteration_budget: IterationBudget
-    consultation: Consultation | None = None
-    tender: Tender | None = None
-    cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = []
-    checks: Checks | None = None
-    procurement_policy: ProcurementPolicy | None = None
+    schema_version: SchemaVersion = Field(1, description="The version of this file format; 1 (the default).")
+    language: Literal["nl", "en"] = Field(description="The language of the documents: nl or en.")
+    reference: Reference = Field(
+        description="The procurement reference: a letter or digit, then letters, digits, '.', '_' or '-', at most 64 "
+        "characters; used in file names and headers.",
+    )
+    title: Text = Field(description="A short title of the procurement.")
+    buyer: Buyer = Field(description="Who buys.")
+    problem: ProblemBlock = Field(description="The problem to be solved, in the buyer's words.")
+    outcomes: list[Outcome] = Field(
+        min_length=1,
+        description="The measurable results the buyer pays for; at least one.",
+    )
+    iteration_budget: IterationBudget = Field(
+        description="The short cycles the buyer commits to and what each may cost.",
+    )
+    consultation: Consultation | None = Field(
+        None,
+        description="What the market-consultation invitation needs (optional block).",
+    )
+    tender: Tender | None = Field(None, description="What the tender document needs (optional block).")
+    cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = Field(
+        [],
+        description="Common Procurement Vocabulary (CPV 2008) codes, eight digits, a hyphen and a check digit, e.g. "
+        "72000000-5 (optional).",
+    )
+    checks: Checks | None = Field(
+        None,
+        description="Added by procure: settings for procure check; never printed in the documents (optional).",
+    )
+    procurement_policy: ProcurementPolicy | None = Field(
+        None,
+        description="Added by procure: the buyer's own below-threshold procurement policy, replacing procure's "
+        "example bands (optional).",
+    )
+    document: DocumentInfo | None = Field(None, description=(
+        "Version and date the documents carry on their title page."))
     contract: ContractTerms | None = Field(None, description="Optional: the buyer's choices for the draft agreement.")
 
     @field_validator("contract")

@@ -37,7 +37,8 @@ PARAGRAPH_STYLES = (
     "List Number 3", "List Continue", "List Continue 2", "List Continue 3",
     "Quote", "Table Text", "Table Heading", "header", "footer",
 )
-CHARACTER_STYLES = ("Strong", "Emphasis", "Strong Emphasis", "Hyperlink", "Placeholder", "Proposal")
+CHARACTER_STYLES = ("Strong", "Emphasis", "Strong Emphasis", "Hyperlink", "Placeholder", "Proposal",
+                    "Draft Mark")
 TABLE_STYLES = ("Table Grid", "Cover Table")
 REQUIRED_STYLES: dict[str, str] = {
     **{name: "paragraph" for name in PARAGRAPH_STYLES},
@@ -49,6 +50,9 @@ REQUIRED_STYLES: dict[str, str] = {
 A4 = (11906, 16838)
 MARGINS = {"top": 1418, "right": 1418, "bottom": 1418, "left": 1418,
            "header": 709, "footer": 709, "gutter": 0}
+
+#: Room for a clause number ("10.3") before a contents entry's title, as in the house style.
+TOC_NUMBER_WIDTH = 680
 
 _KEEP_DOCUMENT_RELS = {"styles", "numbering", "settings", "webSettings", "fontTable", "theme",
                        "footnotes", "endnotes", "glossaryDocument", "customXml", "people"}
@@ -133,38 +137,29 @@ def reference_style(path: Path | str) -> HouseStyle:
 
 @lru_cache(maxsize=8)
 def _reference_style(path: str, mtime_ns: int, size: int) -> HouseStyle:
-    return _prepare(_open_reference(Path(path)), reference=Path(path))
-
-
-def _open_reference(path: Path) -> DocxDocument:
-    """Open a reference .docx, turning every way it can fail into a StyleError."""
     from docx import Document
 
-    if path.is_dir():
-        raise StyleError(f"reference document {path} is a folder, not a .docx file")
-    if not path.is_file():
-        raise StyleError(f"reference document {path} is not a regular file; give the path of a .docx",
-                         Location(file=str(path)))
-    try:
-        return Document(str(path))
-    except Exception as exc:  # python-docx raises KeyError, ValueError, BadZipFile, lxml errors
-        raise StyleError(
-            f"cannot use {path} as a reference document: it is not a readable Word .docx file "
-            f"({type(exc).__name__}: {exc}); save it from Word as 'Word Document (*.docx)'"
-        ) from exc
+    return _prepare(Document(), reference=Path(path), parts=read_reference(Path(path)))
 
 
-def _prepare(document: DocxDocument, reference: Path | None) -> HouseStyle:
-    """Turn a document (python-docx's default, or a reference) into a HouseStyle."""
+def _prepare(document: DocxDocument, reference: Path | None, parts: ReferenceParts | None = None) -> HouseStyle:
+    """Turn python-docx's default document into a HouseStyle: the house style's parts, or those a
+    reference document may give (its styles, numbering, theme, fonts and page set-up) in their place.
+
+    Either way the package is python-docx's own default with our settings: nothing else of a
+    reference document is read, so nothing else can reach an output.
+    """
     from procure.package import package_bytes
 
     part = document.part
-    _drop_relationships(document, house=reference is None)
+    _drop_relationships(document, house=True)
     body = part.element.body
     ox.clear_body(body)
     sect = body[-1] if len(body) and body[-1].tag == ox.SECTPR else etree.SubElement(body, ox.SECTPR)
-    if reference is None:
-        ox.set_page_setup(sect, A4, MARGINS)
+    sect[:] = []
+    ox.set_page_setup(sect, A4, MARGINS)
+    if parts is not None:
+        _install_reference_parts(document, sect, parts)
     width = ox.text_width(sect)
     styles = document.styles.element  # python-docx adds a default styles part when a file has none
     if reference is None:
@@ -173,7 +168,12 @@ def _prepare(document: DocxDocument, reference: Path | None) -> HouseStyle:
     else:
         id_map = _merge_styles(styles, width, reference)
     numbers = _install_numbering(document, styles, id_map, house=reference is None)
-    _install_settings(document, house=reference is None)
+    if reference is not None:
+        _unnumber_toc_heading(styles, id_map["toc heading"])
+        by_id = {s.get(ox.STYLE_ID): s for s in ox.iter_styles(styles)}
+        for level in (1, 2, 3):  # the title after its number, the page number at the right margin
+            ox.ensure_toc_tabs(by_id[id_map[f"toc {level}"]], TOC_NUMBER_WIDTH, width)
+    _install_settings(document, house=True)
     _install_header_footer(document, sect, id_map)
     _reset_properties(document)
     return HouseStyle(
@@ -183,6 +183,26 @@ def _prepare(document: DocxDocument, reference: Path | None) -> HouseStyle:
         source=str(reference) if reference else "house style",
         **numbers,
     )
+
+
+def _install_reference_parts(document: DocxDocument, sect: etree._Element, parts: ReferenceParts) -> None:
+    """Put a reference document's sanitised styles, numbering, theme, fonts and page set-up in place."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.parser import parse_xml
+
+    def xml(element: etree._Element) -> etree._Element:
+        return parse_xml(etree.tostring(element))  # python-docx's own element classes
+
+    part = document.part
+    if parts.styles is not None:
+        part.part_related_by(RT.STYLES)._element = xml(parts.styles)
+    numbering = _numbering_element(document)
+    numbering[:] = [copy.deepcopy(child) for child in parts.numbering] if parts.numbering is not None else []
+    for reltype, blob in ((RT.THEME, parts.theme), (RT.FONT_TABLE, parts.font_table)):
+        if blob is not None:
+            part.part_related_by(reltype)._blob = blob
+    if parts.page_setup:
+        sect[:] = [copy.deepcopy(child) for child in parts.page_setup]
 
 
 def _reltype_key(reltype: str) -> str:
@@ -217,7 +237,7 @@ def _merge_styles(styles: etree._Element, width: int, reference: Path) -> dict[s
     index = style_index(styles)
     _check_types(index, reference)
     house = {ox.style_name(s).casefold(): s for s in ox.iter_styles(_house_xml("styles"))}
-    used_ids = {style_id for style_id, _ in index.values()}
+    used_ids = {style.get(ox.STYLE_ID) for style in ox.iter_styles(styles)}  # every id, not one per name
     id_map = {name: style_id for name, (style_id, _) in index.items()}
     copies = []
     for name, style in house.items():
@@ -288,6 +308,22 @@ def _install_numbering(document: DocxDocument, styles: etree._Element, id_map: d
 _HOUSE_HEADING_NAMES = {"Heading1": "heading 1", "Heading2": "heading 2"}
 
 
+def _unnumber_toc_heading(styles: etree._Element, toc_id: str) -> None:
+    """The contents title is never a numbered chapter nor an entry of the contents, whatever
+    the reference says.
+
+    Word's default template bases "TOC Heading" on "heading 1"; procure numbers
+    heading 1, so the title would inherit the number ("1 Inhoud") and shift every
+    chapter. The style gets its own ``numId 0`` (no list), and outline level 9 (body
+    text) when it has none of its own, as Word's template gives it.
+    """
+    style = next((s for s in ox.iter_styles(styles) if s.get(ox.STYLE_ID) == toc_id), None)
+    if style is None:
+        return
+    ox.set_style_numbering(style, 0, 0)
+    ox.set_style_outline_level(style, 9)
+
+
 def _numbering_element(document: DocxDocument) -> etree._Element:
     """The numbering part's root, creating the part when a reference has none.
 
@@ -350,3 +386,251 @@ def _reset_properties(document: DocxDocument) -> None:
         package.rels.pop(rid)
     app = Part(PackURI("/docProps/app.xml"), CT.OFC_EXTENDED_PROPERTIES, _APP_XML, package)
     package.relate_to(app, RT.EXTENDED_PROPERTIES)
+
+
+# ---------------------------------------------------------------- reading a reference document
+
+#: What a reference document may contribute, and nothing else: its styles, list definitions, theme,
+#: fonts and page set-up. Settings, footnotes, customXml, macros, document variables, protection and
+#: every relationship (an attached template, a file:// image) are never read, so never copied.
+_REFERENCE_PARTS = {"styles": "w:styles", "numbering": "w:numbering", "theme": "a:theme",
+                    "fontTable": "w:fonts"}
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_MAIN_TYPES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"}
+#: Page set-up children of w:sectPr a reference passes on (headers, footnote settings and printer
+#: settings point at parts that are not copied).
+_PAGE_SETUP = ("w:pgSz", "w:pgMar", "w:pgNumType", "w:cols", "w:vAlign", "w:textDirection", "w:bidi",
+               "w:rtlGutter", "w:docGrid")
+#: Limits against a hostile archive: checked on the zip directory before a part is inflated, and
+#: again while inflating (a directory can lie).
+MAX_ENTRIES = 5000
+MAX_PART_BYTES = 32 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed, for parts above 1 MiB
+_RATIO_FLOOR = 1024 * 1024
+#: Word's own limits for a page: 0.1 to 22 inches.
+_PAGE_RANGE = (144, 31680)
+
+
+@dataclass(frozen=True)
+class ReferenceParts:
+    """The sanitised parts of a reference document that a pack may use."""
+
+    styles: etree._Element | None
+    numbering: etree._Element | None
+    theme: bytes | None
+    font_table: bytes | None
+    page_setup: tuple[etree._Element, ...]
+
+
+def _xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                           remove_comments=True, remove_pis=True, remove_blank_text=True)
+
+
+class _Reference:
+    """One reference .docx opened as a zip, read part by part within the limits."""
+
+    def __init__(self, path: Path) -> None:
+        import zipfile
+
+        self.path = path
+        try:
+            self.zip = zipfile.ZipFile(path)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+            raise self.error(f"it is not a Word .docx file (not a zip archive: {exc})") from None
+        if len(infos) > MAX_ENTRIES:
+            raise self.error(f"it holds {len(infos)} entries; a Word document holds a few dozen")
+        self.infos = {info.filename: info for info in infos}
+
+    def error(self, what: str) -> StyleError:
+        return StyleError(f"cannot use {self.path} as a reference document: {what}; save it from Word "
+                          "as 'Word Document (*.docx)'", Location(file=str(self.path)))
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of one entry (None when absent), refused when it would inflate too far."""
+        import zlib
+        import zipfile
+
+        info = self.infos.get(name)
+        if info is None:
+            return None
+        if info.file_size > MAX_PART_BYTES or (
+                info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            raise self.error(f"part {name} would inflate to {info.file_size:,} bytes from "
+                             f"{info.compress_size:,} (a zip bomb?); refused before reading it")
+        try:
+            with self.zip.open(info) as handle:
+                data = handle.read(MAX_PART_BYTES + 1)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+            raise self.error(f"part {name} cannot be unpacked ({exc})") from None
+        if len(data) > MAX_PART_BYTES:
+            raise self.error(f"part {name} inflates to more than {MAX_PART_BYTES:,} bytes; refused")
+        return data
+
+    def xml(self, name: str, root: str) -> etree._Element | None:
+        """A part parsed safely (no DTD, no entities, no network) with its root element checked."""
+        data = self.read(name)
+        if data is None:
+            return None
+        try:
+            tree = etree.fromstring(data, _xml_parser()).getroottree()
+        except etree.XMLSyntaxError as exc:
+            raise self.error(f"part {name} is not well-formed XML ({exc})") from None
+        if tree.docinfo.doctype:
+            raise self.error(f"part {name} declares a DOCTYPE, which Word never writes")
+        element = tree.getroot()
+        if element.tag != _clark(root):
+            raise self.error(f"the root element of {name} is {_short(element.tag)}, not {root}")
+        return element
+
+    def relationships(self, source: str) -> dict[str, str]:
+        """Internal relationship targets of a part, by type (the type URI's last segment), as zip names."""
+        folder, _, base = source.rpartition("/")
+        rels = self.xml(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels",
+                        "pr:Relationships")
+        found: dict[str, str] = {}
+        for rel in [] if rels is None else rels:
+            target, kind = rel.get("Target"), (rel.get("Type") or "").rsplit("/", 1)[-1]
+            if not target or rel.get("TargetMode") == "External" or kind in found:
+                continue
+            found[kind] = _resolve(folder, target)
+        return found
+
+    def main_content_type(self, name: str) -> str | None:
+        types = self.xml("[Content_Types].xml", "ct:Types")
+        if types is None:
+            return None
+        for override in types.iterchildren(f"{{{_CT_NS}}}Override"):
+            if override.get("PartName", "").lstrip("/") == name:
+                return override.get("ContentType")
+        return None
+
+
+def _clark(prefixed: str) -> str:
+    prefix, local = prefixed.split(":")
+    namespace = {"w": ox.W_NS, "a": _A_NS, "pr": _PKG_REL_NS, "ct": _CT_NS}[prefix]
+    return f"{{{namespace}}}{local}"
+
+
+def _short(clark: str) -> str:
+    namespace, _, local = clark[1:].partition("}")
+    known = {ox.W_NS: "w", _A_NS: "a", _PKG_REL_NS: "pr", _CT_NS: "ct"}
+    return f"{known[namespace]}:{local}" if namespace in known else f"'{local}' in namespace {namespace or 'none'}"
+
+
+def _resolve(folder: str, target: str) -> str:
+    """A relationship target relative to its source folder, as a zip entry name."""
+    import posixpath
+
+    joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(joined).lstrip("/")
+
+
+def _strip_relationship_refs(root: etree._Element) -> None:
+    """Remove every element that points at a relationship (an embedded font, a picture bullet's
+    image, a theme's image fill): the parts they point at are not copied."""
+    for element in list(root.iter(etree.Element)):
+        if any(str(name).startswith("{") and str(name)[1:].split("}")[0].endswith("/relationships")
+               for name in element.attrib):
+            parent = element.getparent()
+            if parent is not None:
+                parent.remove(element)
+
+
+def read_reference(path: Path) -> ReferenceParts:
+    """The styles, numbering, theme, fonts and page set-up of a reference .docx, checked and sanitised.
+
+    Every way the file can be wrong is a :class:`StyleError` naming the file and what is wrong.
+    """
+    if path.is_dir():
+        raise StyleError(f"reference document {path} is a folder, not a .docx file", Location(file=str(path)))
+    if not path.is_file():
+        raise StyleError(f"reference document {path} is not a regular file; give the path of a .docx",
+                         Location(file=str(path)))
+    ref = _Reference(path)
+    main = ref.relationships("").get("officeDocument")
+    if main is None or main not in ref.infos:
+        raise ref.error("it has no main document part (word/document.xml)")
+    content_type = ref.main_content_type(main)
+    if content_type not in _MAIN_TYPES:
+        raise ref.error(f"its main part is of type {content_type}, not a Word document "
+                        "(a template, a macro-enabled document or another format)")
+    related = ref.relationships(main)
+    found = {kind: ref.xml(related[kind], root) if kind in related else None
+             for kind, root in _REFERENCE_PARTS.items()}
+    for kind in found:
+        if kind in related and found[kind] is None:
+            raise ref.error(f"its {kind} part {related[kind]} is named but missing from the archive")
+    styles = found["styles"]  # None: the reference has no styles of its own; the house style's fill in
+    if styles is not None:
+        _check_style_ids(styles, ref)
+    numbering = found["numbering"]
+    if numbering is not None:
+        _check_numbering_ids(numbering, ref)
+    if numbering is not None:  # picture bullets point at images, which are not copied
+        for element in [*numbering.iter(ox.qn("w:numPicBullet")), *numbering.iter(ox.qn("w:lvlPicBulletId"))]:
+            element.getparent().remove(element)
+    for element in found.values():
+        if element is not None:
+            _strip_relationship_refs(element)
+    document = ref.xml(main, "w:document")
+    body = document.find(ox.qn("w:body")) if document is not None else None
+    sect = body.find(ox.SECTPR) if body is not None and body.find(ox.SECTPR) is not None else None
+    if body is not None and len(body) and body[-1].tag == ox.SECTPR:
+        sect = body[-1]
+    page: tuple[etree._Element, ...] = ()
+    if sect is not None:
+        page = tuple(copy.deepcopy(child) for child in sect if _short(child.tag) in _PAGE_SETUP)
+        _check_page(page, ref)
+    serialise = (lambda e: None if e is None else etree.tostring(e, xml_declaration=True,
+                                                                  encoding="UTF-8", standalone=True))
+    return ReferenceParts(styles=styles, numbering=numbering, theme=serialise(found["theme"]),
+                          font_table=serialise(found["fontTable"]), page_setup=page)
+
+
+def _check_style_ids(styles: etree._Element, ref: _Reference) -> None:
+    """Every style has an id, and no two share one (Word would pick one at random)."""
+    seen: dict[str, str] = {}
+    for style in ox.iter_styles(styles):
+        name = ox.style_name(style) or "(unnamed)"
+        style_id = style.get(ox.STYLE_ID)
+        if not style_id:
+            raise ref.error(f"style '{name}' has no w:styleId")
+        if style_id in seen:
+            raise ref.error(f"the style id '{style_id}' is used twice (styles '{seen[style_id]}' and '{name}')")
+        seen[style_id] = name
+
+
+def _check_numbering_ids(numbering: etree._Element, ref: _Reference) -> None:
+    """List definitions and list instances have whole-number ids, each used once."""
+    for tag, attribute in ((ox.ABSTRACT_NUM, ox.ABSTRACT_NUM_ID), (ox.NUM, ox.NUMID)):
+        seen: set[int] = set()
+        for element in numbering.iterchildren(tag):
+            raw = element.get(attribute)
+            if raw is None or not raw.strip().isdigit() or int(raw) > 2**31 - 1:
+                raise ref.error(f"the numbering part has a {_short(tag)} with id {raw!r}, not a whole number")
+            if int(raw) in seen:
+                raise ref.error(f"the numbering part uses the {_short(tag)} id {raw} twice")
+            seen.add(int(raw))
+
+
+def _check_page(page: tuple[etree._Element, ...], ref: _Reference) -> None:
+    """The page size and margins are numbers Word accepts (a negative or huge page breaks the lay-out)."""
+    for element in page:
+        if element.tag not in (ox.qn("w:pgSz"), ox.qn("w:pgMar")):
+            continue
+        for name, value in element.attrib.items():
+            local = name.split("}")[-1]
+            if local in ("orient", "code"):
+                continue
+            try:
+                number = int(value)
+            except ValueError:
+                raise ref.error(f"the page set-up has {_short(element.tag)} {local}={value!r}, not a number") from None
+            low, high = _PAGE_RANGE if element.tag == ox.qn("w:pgSz") and local in ("w", "h") else (-31680, 31680)
+            if not low <= number <= high:
+                raise ref.error(f"the page set-up has {_short(element.tag)} {local}={number}, "
+                                f"outside {low}..{high} twips")

@@ -13,23 +13,39 @@ environments, compiled templates and strings are built once per process.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
-import traceback
+import signal
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-import copy
-from functools import lru_cache
+from enum import Enum
+from functools import cached_property, lru_cache, update_wrapper
 from pathlib import Path
+from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.filters import make_attrgetter, sync_do_join
+from jinja2.loaders import split_template_path
+from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
+from jinja2.utils import Cycler, Joiner, Namespace
+from pydantic import BaseModel
 
-from procure.errors import Location, ProcureError, TemplateError, yaml_problem
+from procure.errors import Location, ProcureError, TemplateError, yaml_loader, yaml_problem
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -56,6 +72,493 @@ class MdSafe(str):
 
 class _FilterError(ValueError):
     """A value a filter or ``finalize`` cannot print; becomes a located :class:`TemplateError`."""
+
+
+# --------------------------------------------------------------------------- plain data for templates
+
+
+class PlainMap(Mapping[str, Any]):
+    """A read-only mapping a template reads with dots: ``p.buyer.organisation``.
+
+    Templates never see a live object: a Pydantic model, a dataclass or a dict
+    becomes a PlainMap of its fields (and a model's derived ``@property`` values,
+    computed on first read), every value itself plain data. In a template a
+    name is always a key, never a method: a field called ``items`` or ``get``
+    reads the field. Python code may use the ordinary Mapping methods.
+    """
+
+    __slots__ = ("_data", "_lazy", "_kind", "_truthy")
+
+    def __init__(self, data: dict[str, Any], lazy: dict[str, Callable[[], Any]] | None = None,
+                 kind: type | None = None, truthy: bool | None = None) -> None:
+        self._data = data
+        self._lazy = dict(lazy or {})
+        self._kind = kind  # the class the data came from, to name it in an "unsafe" message
+        self._truthy = truthy
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._data:
+            return self._data[key]
+        if key in self._lazy:
+            value = plain(self._lazy.pop(key)())
+            self._data[key] = value
+            return value
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data or key in self._lazy
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._data
+        yield from [key for key in self._lazy if key not in self._data]
+
+    def __len__(self) -> int:
+        return len(self._data) + len(self._lazy)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0 if self._truthy is None else self._truthy
+
+    def __repr__(self) -> str:
+        name = self._kind.__name__ if self._kind else "mapping"
+        return f"<{name}: {', '.join(self)}>"
+
+
+#: Values a template may hold as they are: they have no methods a template can reach (the allow-list
+#: below grants a few harmless attributes of str and dates only).
+_ATOMS = (str, int, float, Decimal, date, datetime, type(None))
+
+
+@lru_cache(maxsize=None)
+def _derived_properties(cls: type) -> dict[str, property]:
+    """The public ``@property`` values a class of ours defines (not those of Pydantic or the stdlib)."""
+    found: dict[str, property] = {}
+    for klass in reversed(cls.__mro__):
+        module = getattr(klass, "__module__", "") or ""
+        if klass is object or module.startswith(("pydantic", "builtins", "typing", "collections")):
+            continue
+        for name, member in vars(klass).items():
+            if isinstance(member, (property, cached_property)) and not name.startswith("_"):
+                found[name] = member
+    return found
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain data for templates: mappings, tuples, str, numbers, dates and Decimal.
+
+    Generic on purpose: a field or ``@property`` added to a model appears in the
+    templates without changes here. Anything else (an object with methods of its
+    own) is refused, so a new kind of value is noticed, never exposed.
+    """
+    if isinstance(value, bool) or isinstance(value, MdSafe):
+        return value
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, _ATOMS):
+        return value if type(value) in _ATOMS else _exact_atom(value)
+    if isinstance(value, PlainMap):
+        return value
+    if isinstance(value, BaseModel):
+        cls = type(value)
+        data = {name: plain(getattr(value, name)) for name in _model_fields(cls)}
+        lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
+        return PlainMap(data, lazy, kind=cls, truthy=True)
+    if is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        data = {f.name: plain(getattr(value, f.name)) for f in fields(value) if not f.name.startswith("_")}
+        lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
+        return PlainMap(data, lazy, kind=cls, truthy=True)
+    if isinstance(value, Mapping):
+        return PlainMap({_plain_key(key): plain(item) for key, item in value.items()}, kind=type(value))
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(plain(item) for item in value))
+    if callable(value) and getattr(value, "__module__", "") == __name__:
+        return value  # a function of this module, e.g. a filter passed on purpose
+    raise TypeError(f"a {type(value).__name__} cannot be given to a template; make it plain data first")
+
+
+@lru_cache(maxsize=None)
+def _model_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(cls.model_fields)
+
+
+def _exact_atom(value: Any) -> Any:
+    """A subclass of str, int, Decimal or a date as the base type, without the subclass's methods."""
+    for base in (str, int, float, Decimal, datetime, date):
+        if isinstance(value, base):
+            if base is datetime:
+                return datetime(value.year, value.month, value.day, value.hour, value.minute,
+                                value.second, value.microsecond, value.tzinfo)
+            if base is date:
+                return date(value.year, value.month, value.day)
+            return base(value)
+    return value
+
+
+def _plain_key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"a mapping key {key!r} is not text; templates read text keys only")
+    return str(key)
+
+
+def _bound(prop: Any, owner: Any) -> Callable[[], Any]:
+    """A thunk reading a property of ``owner`` when a template first asks for it."""
+    return lambda: prop.__get__(owner, type(owner))
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+class UnsafeError(SecurityError):
+    """A template reached for something that is not plain data: an attribute, method or callable."""
+
+
+#: The only attributes a template may read, by type (a PlainMap's keys aside). Everything else,
+#: every underscore name, ``format``/``format_map`` and every method of a model, is refused.
+_STR_METHODS = frozenset({
+    "upper", "lower", "title", "capitalize", "casefold", "strip", "lstrip", "rstrip", "startswith",
+    "endswith", "split", "rsplit", "splitlines", "count", "find", "rfind", "isdigit", "isalpha",
+    "isalnum", "isspace", "isupper", "islower",
+})
+_DATE_ATTRIBUTES = frozenset({"year", "month", "day", "weekday", "isoweekday"})
+_TIME_ATTRIBUTES = _DATE_ATTRIBUTES | {"hour", "minute", "second"}
+_LOOP_ATTRIBUTES = frozenset({
+    "index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
+    "previtem", "nextitem", "cycle", "changed",
+})
+_MAPPING_METHODS = frozenset({"items", "keys", "values", "get"})
+
+#: Jinja's own globals kept (``lipsum`` is dropped: it only produces filler text, at any length).
+_JINJA_GLOBALS = {"dict": dict, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace}
+
+
+def _allowed_attribute(obj: Any, name: str) -> bool:
+    """Whether a template may read ``obj.name`` (for objects other than mappings)."""
+    if name.startswith("_"):
+        return False
+    if isinstance(obj, str):
+        return name in _STR_METHODS
+    if isinstance(obj, datetime):
+        return name in _TIME_ATTRIBUTES
+    if isinstance(obj, date):
+        return name in _DATE_ATTRIBUTES
+    if isinstance(obj, LoopContext):
+        return name in _LOOP_ATTRIBUTES
+    if isinstance(obj, Cycler):
+        return name in {"current", "next", "reset"}
+    if isinstance(obj, Namespace):
+        return True  # the values the template stored in it (its internals start with an underscore)
+    if isinstance(obj, (PlainMap, dict)):
+        return name in _MAPPING_METHODS
+    return False
+
+
+def _unsafe(obj: Any, name: str) -> UnsafeError:
+    kind = obj._kind if isinstance(obj, PlainMap) and obj._kind else type(obj)
+    return UnsafeError(f"access to {name!r} of a {kind.__name__} is unsafe and not allowed in templates; "
+                       "templates read the fields of the problem statement and the filters only")
+
+
+# --------------------------------------------------------------------------- sandbox limits
+
+#: A template is a program from outside: it may not run for ever, fill the memory or print without end.
+#: Any one text a template builds or prints is at most MAX_VALUE_CHARS, a document's Markdown at most
+#: MAX_OUTPUT_CHARS; rendering one document may take MAX_SECONDS and MAX_MEMORY_BYTES more memory.
+#: (The largest problem statement the loader accepts renders to a few MB in well under a second.)
+MAX_VALUE_CHARS = 5_000_000
+MAX_OUTPUT_CHARS = 50_000_000
+MAX_SECONDS = 30.0
+MAX_MEMORY_BYTES = 2 * 1024**3
+#: Widths, counts and padding a filter or ``%`` may be asked for: a document needs a few dozen.
+_MAX_WIDTH = 1000
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_deadline: ContextVar[float | None] = ContextVar("procure_template_deadline", default=None)
+
+
+class LimitError(SecurityError):
+    """A template went past one of the sandbox's limits (size, width, time)."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside a template that runs too long (a BaseException, so that no
+    ``except Exception`` on the way can swallow it); becomes a located :class:`TemplateError`."""
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_VALUE_CHARS:
+        raise LimitError(f"{what} would make a text of {size:,} characters; a template may build at most "
+                         f"{MAX_VALUE_CHARS:,} (a loop that doubles a text, or a huge repeat?)")
+
+
+def _check_small(number: Any, what: str) -> None:
+    if isinstance(number, int) and not -_MAX_WIDTH <= number <= _MAX_WIDTH:
+        raise LimitError(f"{what} of {number:,} is too large for a document; at most {_MAX_WIDTH}")
+    if isinstance(number, str):
+        _check_small(len(number), what)
+
+
+def _check_format(spec: Any) -> None:
+    """``%`` formatting and ``|format`` may not pad to a huge width."""
+    if not isinstance(spec, str):
+        return
+    for width, precision in _FORMAT_SPEC.findall(spec):
+        for part in (width, precision):
+            if part == "*":
+                raise LimitError("a '*' width in a format is not allowed in templates; write the width")
+            if part:
+                _check_small(int(part), "a format width")
+
+
+def _check_clock() -> None:
+    """Fails when the current document's time is up (where no alarm signal can be used)."""
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise _OutOfTime()
+
+
+def _sized(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, list, tuple)) else None
+
+
+def _guard(filter_function: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
+    """A filter that runs ``check`` on its arguments first (keeping Jinja's pass-context marker)."""
+    passes = getattr(filter_function, "jinja_pass_arg", None)
+    if passes is None:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            return filter_function(*args, **kwargs)
+    else:
+        def guarded(first: Any, *args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            return filter_function(first, *args, **kwargs)
+    return update_wrapper(guarded, filter_function)
+
+
+def _replace_check(s: Any, old: Any, new: Any, count: int | None = None) -> None:
+    text, old, new = str(s), str(old), str(new)
+    hits = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    _check_size(len(text) + hits * max(len(new) - len(old), 0), "replace")
+
+
+def _indent_check(s: Any, width: Any = 4, first: bool = False, blank: bool = False) -> None:
+    _check_small(width, "an indent width")
+    size = len(width) if isinstance(width, str) else int(width)
+    _check_size(len(str(s)) + (str(s).count("\n") + 1) * size, "indent")
+
+
+@pass_eval_context
+def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
+    """Jinja's ``join``, stopping as soon as the joined text would pass the limit."""
+    if attribute is not None:
+        value = map(make_attrgetter(eval_ctx.environment, attribute), value)
+    items, total = [], 0
+    for item in value:
+        total += len(str(item)) + len(str(d))
+        _check_size(total, "join")
+        items.append(item)
+    return sync_do_join(eval_ctx, items, d)
+
+
+_FILTER_CHECKS: dict[str, Callable[..., None]] = {
+    "center": lambda value, width=80: _check_small(width, "a centring width"),
+    "indent": _indent_check,
+    "replace": _replace_check,
+    "format": lambda value, *args, **kwargs: _check_format(value),
+    "batch": lambda value, linecount, fill_with=None: _check_small(linecount, "a batch size"),
+    "slice": lambda value, slices, fill_with=None: _check_small(slices, "a number of slices"),
+    "wordwrap": lambda s, width=79, break_long_words=True, wrapstring=None, break_on_hyphens=True: (
+        _check_small(wrapstring or "", "a wrap string")),
+    "truncate": lambda s, length=255, killwords=False, end="...", leeway=None: _check_small(end, "an ending"),
+}
+
+
+class _LimitedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a join that checks the size, the one operator the sandbox cannot intercept."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+@contextmanager
+def _limits(seconds: float) -> Iterator[None]:
+    """Bound the memory and the time: an alarm in the main thread, else a clock checked on each call."""
+    with _memory_budget(MAX_MEMORY_BYTES):
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            token = _deadline.set(time.monotonic() + seconds)
+            try:
+                yield
+            finally:
+                _deadline.reset(token)
+            return
+        armed = [True]
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            if armed[0]:  # never fires once the rendering is over, even if the signal comes late
+                armed[0] = False
+                raise _OutOfTime()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        outer = signal.setitimer(signal.ITIMER_REAL, seconds)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer[0] > 0:  # someone else's alarm: give it back, less the time spent here
+                signal.setitimer(signal.ITIMER_REAL, max(outer[0] - (time.monotonic() - started), 0.001), outer[1])
+
+
+@contextmanager
+def _memory_budget(extra: int) -> Iterator[None]:
+    """Limit the address space to what the process uses now plus ``extra`` (Linux; elsewhere no-op),
+    so a template that builds huge data gets a MemoryError instead of taking the machine down."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            used = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        budget = used + extra
+        if soft != resource.RLIM_INFINITY and soft <= budget:
+            budget = None  # a tighter limit is already set by whoever runs us
+        elif hard != resource.RLIM_INFINITY:
+            budget = min(budget, hard)
+        if budget is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (budget, hard))
+    except (ImportError, OSError, ValueError, AttributeError):
+        budget = None
+    try:
+        yield
+    finally:
+        if budget is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+class SafeEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox with an allow-list: templates read plain data and call only what we allow.
+
+    A name on a mapping is always a key (a field named ``items`` is the field); the
+    attributes of other values, and the callables, are those listed above; every
+    other access raises :class:`UnsafeError` at once, so nothing behind it runs.
+    """
+
+    code_generator_class = _LimitedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lipsum", "range", *_JINJA_GLOBALS):
+            self.globals.pop(name, None)
+        self.globals.update(_JINJA_GLOBALS)
+        self.filters["attr"] = self._attr_filter
+        self.filters["join"] = _join
+        for name, check in _FILTER_CHECKS.items():
+            self.filters[name] = _guard(self.filters[name], check)
+        self._trusted_ids: set[int] = set()
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """``*``, ``**``, ``+`` and ``%`` with their results' size checked before they are made."""
+        _check_clock()
+        if operator == "*":
+            for text, times in ((left, right), (right, left)):
+                if _sized(text) is not None and isinstance(times, int):
+                    _check_size(len(text) * times, "repeating a text or list")
+        elif operator == "+" and _sized(left) is not None and _sized(right) is not None:
+            _check_size(len(left) + len(right), "joining two texts or lists")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+            if right > 0 and right * abs(left).bit_length() > 64 * 1024:
+                raise LimitError(f"{left} ** {right} is too large a number for a document")
+        result = self.binop_table[operator](left, right)
+        if operator == "%" and isinstance(result, str):
+            _check_size(len(result), "formatting")
+        return result
+
+    def checked_concat(self, values: tuple[Any, ...]) -> str:
+        """``a ~ b ~ c``: the texts joined, refused when the result would be too large."""
+        texts = [str(value) for value in values]
+        _check_size(sum(map(len, texts)), "joining texts with ~")
+        return "".join(texts)
+
+    def trust(self, *functions: Any) -> None:
+        """Callables of ours a template may call (globals such as ``todo``)."""
+        self._trusted_ids.update(id(function) for function in functions)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return _allowed_attribute(obj, attr)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if id(obj) in self._trusted_ids or isinstance(obj, (Macro, BlockReference, LoopContext, Joiner)):
+            return True
+        if isinstance(obj, type):
+            return obj in (dict, Cycler, Joiner, Namespace)
+        if isinstance(obj, (MethodType, BuiltinMethodType)):
+            owner = getattr(obj, "__self__", None)
+            return owner is not None and not isinstance(owner, type) and _allowed_attribute(owner, obj.__name__)
+        return False
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, (PlainMap, dict)):
+            if attribute in obj:
+                return obj[attribute]
+            if attribute in _MAPPING_METHODS:
+                return getattr(obj, attribute)
+            if attribute.startswith("_") or (isinstance(obj, PlainMap) and obj._kind is not None
+                                             and hasattr(obj._kind, attribute)):
+                raise _unsafe(obj, attribute)
+            return self.undefined(obj=obj, name=attribute)
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            if isinstance(obj, TemplateReference):  # self.block_name
+                return obj[attribute]
+            if attribute.startswith("_"):
+                raise _unsafe(obj, attribute) from None
+            return self.undefined(obj=obj, name=attribute)
+        except Exception:
+            raise _unsafe(obj, attribute) from None
+        if _allowed_attribute(obj, attribute):
+            return value
+        raise _unsafe(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, (PlainMap, dict)):
+            if argument in obj:
+                return obj[argument]
+            return self.undefined(obj=obj, name=argument)
+        if isinstance(obj, (str, tuple, list, range)) and isinstance(argument, (int, slice)):
+            try:
+                return obj[argument]
+            except (IndexError, TypeError, ValueError):
+                return self.undefined(obj=obj, name=argument)
+        if isinstance(argument, str):
+            return self.getattr(obj, argument)
+        return self.undefined(obj=obj, name=argument)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_clock()
+        if isinstance(__obj, Undefined):
+            __obj._fail_with_undefined_error()
+        if not __self.is_safe_callable(__obj):
+            name = getattr(__obj, "__name__", type(__obj).__name__)
+            raise UnsafeError(f"calling {name!r} is unsafe and not allowed in templates")
+        return __context.call(__obj, *args, **kwargs)
+
+    def _attr_filter(self, obj: Any, name: str) -> Any:
+        """``value | attr("name")``: the same rules as ``value.name``."""
+        if not isinstance(name, str):
+            raise UnsafeError("attr needs a name in text")
+        return self.getattr(obj, name)
 
 
 # --------------------------------------------------------------------------- escaping
@@ -137,10 +640,13 @@ def _printable(value: Any) -> str:
 
 
 def _finalize(value: Any) -> str:
-    """Escape every printed value unless it is already Markdown."""
+    """Escape every printed value unless it is already Markdown; a huge value is a template's fault."""
     if isinstance(value, MdSafe):
+        _check_size(len(value), "printing a value")
         return value
-    return md_escape(_printable(value))
+    text = _printable(value)
+    _check_size(len(text), "printing a value")
+    return md_escape(text)
 
 
 # --------------------------------------------------------------------------- Babel
@@ -218,6 +724,48 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+class TemplateFileError(TemplateError):
+    """A file in a template folder that may not be used: a link out of the folder, a pipe, a device."""
+
+
+def check_template_file(folder: Path, path: Path) -> bool:
+    """Whether ``path`` (inside template ``folder``) exists; refuse it when it is not a plain file there.
+
+    A template folder may come from anyone: a symbolic link that leads out of it (to
+    ``/etc/passwd``, to another project's secrets) is refused, and so is anything that is not a
+    regular file (a pipe would hang the render, a device would be read without end). Both are
+    reported rather than silently replaced by the built-in template.
+    """
+    if not os.path.lexists(path):
+        return False
+    where = Location(file=str(path))
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise TemplateFileError(f"{path} is a symbolic link to a file that does not exist (or a link loop); "
+                                "remove it or make it a file", where) from None
+    root = folder.resolve()
+    if not target.is_relative_to(root):
+        raise TemplateFileError(f"{path} leads outside the template folder {folder} (to {target}); templates "
+                                "may only use files inside their folder: copy the file in instead of linking",
+                                where)
+    if not stat.S_ISREG(target.stat().st_mode):
+        raise TemplateFileError(f"{path} is not a regular file (a folder, pipe or device); a template must be "
+                                "a text file", where)
+    return True
+
+
+class _FolderLoader(FileSystemLoader):
+    """Jinja's FileSystemLoader, refusing links out of its folder and special files (see above)."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            if check_template_file(Path(folder), Path(folder).joinpath(*pieces)):
+                break
+        return super().get_source(environment, template)
+
+
 def _search_path(templates_dir: Path | None) -> tuple[Path, ...]:
     """The folders searched for templates, a user's override first."""
     builtin = builtin_templates_dir()
@@ -245,13 +793,13 @@ _WHOLE_ENTRIES = frozenset({"default_evaluation"})
 @lru_cache(maxsize=None)
 def _load_strings(language: str, search: tuple[Path, ...]) -> dict[str, Any]:
     builtin_path = search[-1] / language / "strings.yaml"
-    if not builtin_path.is_file():
+    if not check_template_file(search[-1], builtin_path):
         raise TemplateError(f"no strings.yaml for language {language!r} in {search[-1]}")
     builtin = _read_strings(builtin_path)
     merged = copy.deepcopy(builtin)
     for folder in search[:-1]:
         path = folder / language / "strings.yaml"
-        if path.is_file():
+        if check_template_file(folder, path):
             override = _read_strings(path)
             _merge(merged, override)
             _require_same_shape(merged, builtin, path)
@@ -310,7 +858,7 @@ def _require_whole_evaluation(merged: dict[str, Any], path: Path) -> None:
 def _read_strings(path: Path) -> dict[str, Any]:
     """One strings.yaml as a mapping; a YAML error is located at its line and column."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except yaml.MarkedYAMLError as err:
         line, column, detail = yaml_problem(err)
         raise TemplateError(f"cannot read strings: {detail}", Location(str(path), line, column)) from None
@@ -394,7 +942,7 @@ def _proposal(context: Context, label: str) -> MdSafe:
 @pass_context
 def _or_todo(context: Context, value: Any, label: str) -> Any:
     """The value itself, or a placeholder when it is missing (None or empty)."""
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
         return _todo(context, label)
     return value
 
@@ -418,11 +966,40 @@ def capfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+def _bytecode_cache() -> Any:
+    """Jinja's compiled templates kept between runs, in ``$XDG_CACHE_HOME/procure/jinja`` (``~/.cache``).
+
+    Compiling the templates is about a fifth of a one-pack render; a run after
+    the first loads them instead. Jinja keys each entry by the template's file
+    name and checks the source's checksum and the Python version, so an edited
+    template or another Python recompiles. ``PROCURE_NO_CACHE=1`` switches the
+    cache off; a cache folder that cannot be written only costs speed.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    class QuietCache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    if os.environ.get("PROCURE_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "procure" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return QuietCache(str(folder))
+
+
 @lru_cache(maxsize=None)
-def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
     """The one sandboxed environment per template search path; compiled templates are cached in it."""
-    env = ImmutableSandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in search]),
+    env = SafeEnvironment(
+        loader=ChoiceLoader([_FolderLoader(str(folder)) for folder in search]),
         undefined=StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -431,17 +1008,19 @@ def _environment(search: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         date=_date_filter, datetime=_datetime_filter, money=_money_filter,
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
         add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
-    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal)
+    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal, range=safe_range)
+    env.trust(_todo, _or_todo, _proposal, safe_range)
     return env
 
 
-def environment(templates_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+def environment(templates_dir: Path | None = None) -> SafeEnvironment:
     """The environment for a templates override folder (or the built-in templates alone)."""
     return _environment(_search_path(templates_dir))
 
@@ -460,9 +1039,21 @@ def render_markdown(
     if "s" not in values:
         values["s"] = _load_strings(language, search)
     values.setdefault("doc_kind", kind)
+    values = {name: plain(value) for name, value in values.items()}  # never a live object
     name = f"{language}/{kind}.md"
     try:
-        return _environment(search).get_template(name).render(values)
+        return _render_limited(_environment(search).get_template(name), values)
+    except TemplateFileError:
+        raise  # already names the file that may not be used
+    except _OutOfTime as err:
+        raise _located(err, search, name, f"rendering took longer than {MAX_SECONDS:g} seconds, the limit "
+                       "for one document (a loop without end, or loops nested over large ranges?)") from None
+    except RecursionError as err:
+        raise _located(err, search, name, "recursion too deep (a macro or include that calls itself "
+                       "without end?)") from None
+    except MemoryError as err:
+        raise _located(err, search, name, "rendering needed more memory than the limit for one document "
+                       "(a template that builds huge texts or lists?)") from None
     except TemplateNotFound as err:
         if err.name != name:  # an include inside the template: point at the line that includes it
             raise _located(err, search, name) from err
@@ -471,16 +1062,66 @@ def render_markdown(
         raise _located(err, search, name) from err
 
 
-def _located(err: Exception, search: tuple[Path, ...], name: str) -> TemplateError:
+def _render_limited(template: Any, values: dict[str, Any]) -> str:
+    """Render within the sandbox's limits of time, memory and output size."""
+    chunks: list[str] = []
+    total = 0
+    generator = template.generate(values)
+    try:
+        with _limits(MAX_SECONDS):
+            for chunk in generator:
+                total += len(chunk)
+                if total > MAX_OUTPUT_CHARS:
+                    raise LimitError(f"the document would be longer than {MAX_OUTPUT_CHARS:,} characters, the "
+                                     "limit for one document")
+                chunks.append(chunk)
+                _check_clock()
+    except (_OutOfTime, LimitError) as err:
+        if getattr(err, "position", None) is None:  # stopped between two pieces of output: where it was
+            err.position = _generator_position(generator)  # type: ignore[union-attr]
+        raise
+    finally:
+        generator.close()
+    return "".join(chunks)
+
+
+def _generator_position(generator: Any) -> tuple[str, int] | None:
+    """The template file and line a suspended rendering stands at (innermost include first)."""
+    found = None
+    while generator is not None:
+        frame = getattr(generator, "gi_frame", None)
+        template = frame.f_globals.get("__jinja_template__") if frame is not None else None
+        if template is not None and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
+        generator = getattr(generator, "gi_yieldfrom", None)
+    return found
+
+
+def _located(err: BaseException, search: tuple[Path, ...], name: str, message: str | None = None) -> TemplateError:
     """Turn a failure inside a template into an error naming the template file and line."""
     if isinstance(err, TemplateSyntaxError) and err.lineno:
         file = err.filename or err.name or name
         return TemplateError(f"template syntax error: {err.message}", Location(file=file, line=err.lineno))
-    roots = tuple(os.path.join(str(folder), "") for folder in search)
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.startswith(roots)]
-    message = err.message if isinstance(err, ProcureError) else str(err)
-    if not frames:
+    if message is None:
+        message = err.message if isinstance(err, ProcureError) else str(err)
+    where = getattr(err, "position", None) or _template_position(err, search)
+    if where is None:
         return TemplateError(f"template error: {message}", Location(file=name))
-    return TemplateError(
-        f"template error: {message}", Location(file=frames[-1].filename, line=frames[-1].lineno)
-    )
+    return TemplateError(f"template error: {message}", Location(file=where[0], line=where[1]))
+
+
+def _template_position(err: BaseException, search: tuple[Path, ...]) -> tuple[str, int] | None:
+    """The innermost template file and line in a traceback: Jinja's rewritten frames, or (for an
+    error Jinja did not rewrite, such as the alarm) the compiled template's line mapped back."""
+    roots = tuple(os.path.join(str(folder), "") for folder in search)
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        filename = tb.tb_frame.f_code.co_filename
+        if template is not None and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(tb.tb_lineno))
+        elif filename.startswith(roots):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

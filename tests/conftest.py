@@ -32,3 +32,11 @@ def example(request: pytest.FixtureRequest) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+
+
+@pytest.fixture(autouse=True)
+def _contents_without_libreoffice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renders in tests leave the contents' page numbers to Word unless a test asks for them
+    (BuildOptions(toc_pages=True)): the LibreOffice layout pass costs seconds a pack, and the
+    tests of that pass (tests/test_toc_pages.py) ask for it themselves."""
+    monkeypatch.setattr("procure.toc_pages.available", lambda: False)

@@ -28,7 +28,7 @@ from tests.test_checks import ABOVE, BASE, variant
 SCHEMA = ROOT / "procure" / "data" / "findings.schema.json"
 HUMAN_LINE = re.compile(r"(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<code>PRC\d{3}) "
                         r"(?P<severity>error|warning|info): (?P<message>.+)")
-SUMMARY = re.compile(r"\d+ errors?, \d+ warnings?, \d+ info in \d+ files?")
+SUMMARY = re.compile(r"\d+ errors?, \d+ warnings?, \d+ info in \d+ files? checked")
 
 #: Several faults at once: a solution in the title, an unmeasurable target, a long iteration,
 #: a national procedure above the threshold (an error) and a start inside the standstill.
@@ -52,9 +52,17 @@ def write(tmp_path: Path, text: str, name: str = "problem.yaml") -> Path:
 
 
 def findings_of(result: Result) -> list[dict[str, Any]]:
+    """The findings of check's JSON report (the envelope is checked against its schema on the way)."""
     document = json.loads(result.stdout)
-    assert isinstance(document, list)
-    return document
+    validate_report(document)
+    return document["findings"]
+
+
+def validate_report(document: object) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "procure" / "data" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(document)
 
 
 def validate(document: object) -> None:
@@ -72,7 +80,7 @@ def test_human_output_is_one_line_per_finding_grouped_by_file(tmp_path: Path) ->
     result = run(str(faulty), str(warning))
     assert result.exit_code == 1
     *blocks, summary = result.stdout.rstrip("\n").split("\n\n")
-    assert SUMMARY.fullmatch(summary) and summary.endswith("in 2 files")
+    assert SUMMARY.fullmatch(summary) and summary.endswith("in 2 files checked")
     assert len(blocks) == 2
     for block, path in zip(blocks, (faulty, warning)):
         for text in block.splitlines():
@@ -89,7 +97,7 @@ def test_a_finding_names_its_place_and_field(tmp_path: Path) -> None:
     line = next(t for t in result.stdout.splitlines() if " PRC301 " in t)
     number = FAULTY.splitlines().index("  iteration_weeks: 10") + 1
     assert line.startswith(f"{path}:{number}:{len('  iteration_weeks: ') + 1}: PRC301 warning: "
-                           "iteration_budget.iteration_weeks is 10 weeks")
+                           "iteration_budget.iteration_weeks: is 10 weeks")
 
 
 def test_no_colour_codes_when_output_is_not_a_terminal(tmp_path: Path) -> None:
@@ -263,7 +271,7 @@ def test_words_file_extends_the_solution_words(tmp_path: Path) -> None:
     assert " PRC101 " not in run(str(problem)).stdout
     result = run("--words", str(words), str(problem))
     line = next(t for t in result.stdout.splitlines() if " PRC101 " in t)
-    assert "problem.statement names a solution ('Suites')" in line
+    assert "problem.statement: names a solution ('Suites')" in line
 
 
 def test_a_bad_words_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
@@ -336,7 +344,7 @@ def test_a_words_file_with_a_yaml_error_is_one_located_line(tmp_path: Path) -> N
     result = run("--words", str(words), str(problem))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip() == (f"{words}:2:3: error: the words file is not valid YAML: while parsing a "
-                                     "flow sequence, expected ',' or ']', but got ':'")
+                                     "flow sequence, did not find expected ',' or ']'")
 
 
 def test_explain_states_the_numbers_in_force() -> None:
@@ -347,3 +355,51 @@ def test_explain_states_the_numbers_in_force() -> None:
     assert f"at least {legal_data().standstill_days} calendar days" in text
     title = run("--explain", "PRC301").stdout.splitlines()[0]
     assert title.endswith(f"longer than {check_policy().longest_short_iteration_weeks} weeks")
+
+
+# --- Dutch law: the kind between the thresholds, non-euro amounts, planning dates ------------------
+
+
+def test_a_kind_between_the_thresholds_is_reported_and_an_error_under_strict(tmp_path: Path) -> None:
+    from tests.test_checks import DELETE
+
+    path = write(tmp_path, variant({"buyer.kind": DELETE}))  # EUR 180,000: between 140,000 and 216,000
+    lenient = findings_of(run("--format", "json", str(path)))
+    kind = [f for f in lenient if f["code"] == "PRC404"]
+    assert kind and kind[0]["severity"] == "warning" and kind[0]["field"] == "buyer.kind"
+    assert "140,000" in kind[0]["message"] and "216,000" in kind[0]["message"]
+    strict = run("--strict", "--format", "json", str(path))
+    assert strict.exit_code == 1
+    assert [f["severity"] for f in findings_of(strict) if f["code"] == "PRC404"] == ["error"]
+    decided = write(tmp_path, variant({**ABOVE, "buyer.kind": DELETE}), "above.yaml")
+    assert not [f for f in findings_of(run("--format", "json", str(decided))) if f["code"] == "PRC404"]
+
+
+def test_non_euro_amounts_are_a_check_error_and_render_refuses_them(tmp_path: Path) -> None:
+    path = write(tmp_path, variant({"iteration_budget.currency": "GBP"}))
+    result = run("--format", "json", str(path))
+    assert result.exit_code == 1
+    assert [f["severity"] for f in findings_of(result) if f["code"] == "PRC407"] == ["error"]
+    out = tmp_path / "out"
+    rendered = CliRunner().invoke(cli, ["render", str(path), "-o", str(out)])
+    assert rendered.exit_code != 0
+    assert "iteration_budget.currency is GBP" in rendered.output
+    assert f"{path.name}:" in rendered.output  # located: file and line
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_a_planning_date_on_a_dutch_public_holiday_is_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, variant({"tender.award_decision": "2027-04-27", "tender.contract_start": "2027-05-24"}))
+    found = [f for f in findings_of(run("--format", "json", str(path))) if f["code"] == "PRC508"]
+    assert [(f["field"], f["severity"]) for f in found] == [("tender.award_decision", "warning")]
+    assert "King's Day" in found[0]["message"] and "2027-04-28" in found[0]["message"]
+
+
+def test_explanations_state_the_dutch_periods_and_the_working_day_rule() -> None:
+    periods = " ".join(run("--explain", "PRC501").stdout.split())
+    assert "open procedure: tenders 45 days (40 when submitted electronically)" in periods
+    assert "2.71" in periods and "2.74a" in periods
+    answers = " ".join(run("--explain", "PRC502").stdout.split())
+    assert "10 days" in answers and "2.54" in answers
+    standstill = " ".join(run("--explain", "PRC505").stdout.split())
+    assert "Algemene termijnenwet" in standstill and "does not know holidays" not in standstill

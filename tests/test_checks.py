@@ -67,9 +67,9 @@ consultation:
 tender:
   published: 2027-02-15
   questions_due: 2027-02-26
-  submission_deadline: 2027-03-19
+  submission_deadline: 2027-03-19T12:00
   award_decision: 2027-04-09
-  contract_start: 2027-05-01
+  contract_start: 2027-05-03
   evaluation:
     price_weight: 30
     criteria:
@@ -170,6 +170,8 @@ CASES = [
     ("PRC403", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000}, False),
     ("PRC404", {"buyer.kind": DELETE}, True),
     ("PRC404", {"buyer.kind": "central"}, False),
+    ("PRC404", {**ABOVE, "buyer.kind": DELETE}, False),  # at or above both thresholds: the value decides
+    ("PRC404", {"buyer.kind": DELETE, "buyer.authority_type": "municipality"}, False),
     ("PRC405", {"iteration_budget.ceiling": 150000}, True),
     ("PRC405", {"iteration_budget.ceiling": 180000}, False),
     ("PRC406", OUT_OF_DATE, True),
@@ -177,18 +179,18 @@ CASES = [
     ("PRC407", {"iteration_budget.currency": "GBP"}, True),
     ("PRC407", {"iteration_budget.currency": "EUR"}, False),
     # PRC5xx: periods
-    ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-16"}, True),
-    ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-17"}, False),
+    ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-26"}, True),  # Aw 2.71/2.74a: 40 days
+    ("PRC501", {**ABOVE, "tender.submission_deadline": "2027-03-30"}, False),
     ("PRC501", {"tender.submission_deadline": "2027-03-16"}, False),
     # deadline 2027-03-19: answers due by 2027-03-13 above the threshold
-    ("PRC502", {**ABOVE, "tender.questions_due": "2027-03-14"}, True),
-    ("PRC502", {**ABOVE, "tender.questions_due": "2027-03-13"}, False),
-    ("PRC502", {"tender.questions_due": "2027-03-14"}, False),
-    ("PRC507", {"tender.questions_due": "2027-03-10"}, True),
-    ("PRC507", {"tender.questions_due": "2027-03-14"}, True),
-    ("PRC507", {**ABOVE, "tender.questions_due": "2027-03-13"}, True),
-    ("PRC507", {**ABOVE, "tender.questions_due": "2027-03-14"}, False),
-    ("PRC507", {"tender.questions_due": "2027-03-09"}, False),
+    ("PRC502", {**ABOVE, "tender.questions_due": "2027-03-10"}, True),  # Aw 2.54: 10 days
+    ("PRC502", {**ABOVE, "tender.questions_due": "2027-03-09"}, False),
+    ("PRC502", {"tender.questions_due": "2027-03-10"}, False),
+    ("PRC507", {"tender.questions_due": "2027-03-08"}, True),
+    ("PRC507", {"tender.questions_due": "2027-03-12"}, True),
+    ("PRC507", {**ABOVE, "tender.questions_due": "2027-03-08"}, True),
+    ("PRC507", {**ABOVE, "tender.questions_due": "2027-03-10"}, False),
+    ("PRC507", {"tender.questions_due": "2027-03-05"}, False),
     ("PRC503", {"consultation.responses_due": "2027-01-28"}, True),
     ("PRC503", {"consultation.responses_due": "2027-01-29"}, False),
     ("PRC504", {"tender.published": "2027-02-11"}, True),
@@ -204,8 +206,19 @@ CASES = [
                 "tender.contract_start": "2027-04-30"}, False),
     ("PRC505", {**ABOVE, "tender.procedure": "multiple_private", "tender.award_decision": "2027-04-10",
                 "tender.contract_start": "2027-04-30"}, True),
+    ("PRC508", {"tender.award_decision": "2027-04-10", "tender.contract_start": "2027-05-03"}, True),  # Sat
+    ("PRC508", {"tender.published": "2027-03-26", "tender.questions_due": "2027-03-31",
+                "tender.submission_deadline": "2027-04-21", "tender.award_decision": "2027-05-04",
+                "tender.contract_start": "2027-06-01"}, True),  # 26 March 2027 is Good Friday
+    ("PRC508", {"consultation.session.when": "2027-04-27T10:00", "consultation.responses_due": "2027-05-12",
+                "tender.published": "2027-06-01", "tender.questions_due": "2027-06-15",
+                "tender.submission_deadline": "2027-07-05", "tender.award_decision": "2027-07-26",
+                "tender.contract_start": "2027-08-23"}, True),  # Koningsdag
+    ("PRC508", {}, False),
     ("PRC506", {"tender.procedure": "single_private", "iteration_budget.per_iteration": 5000,
                 "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"}, False),
+    ("PRC520", {"tender.submission_deadline": "2027-03-19"}, True),
+    ("PRC520", {"tender.submission_deadline": "2027-03-19T12:00"}, False),
     # PRC6xx: award
     ("PRC601", {"tender.evaluation.price_weight": 60, "tender.evaluation.criteria.0.weight": 20,
                 "tender.evaluation.criteria.1.weight": 20}, True),
@@ -391,7 +404,7 @@ def test_human_output_groups_by_file_and_colours_only_when_asked() -> None:
     blocks = plain.split("\n\n")
     assert blocks[0].splitlines()[0].startswith("a.yaml:")
     assert all(line.startswith("b.yaml:") for line in blocks[1].splitlines())
-    assert re.fullmatch(r"\d+ errors?, \d+ warnings?, \d+ info in 2 files", blocks[-1])
+    assert re.fullmatch(r"\d+ errors?, \d+ warnings?, \d+ info in 2 files checked", blocks[-1])
     line = re.compile(r"[ab]\.yaml:\d+:\d+: PRC\d{3} (error|warning|info): .+")
     assert all(line.fullmatch(text) for block in blocks[:-1] for text in block.splitlines())
     assert "\033[" not in plain
@@ -511,14 +524,14 @@ def test_an_unknown_policy_key_suggests_the_known_one() -> None:
 def test_a_restricted_procedure_needs_both_stages_before_the_deadline() -> None:
     text = variant({**ABOVE, "tender.procedure": "restricted"})
     message = _message("PRC501", text)
-    assert "needs at least 55" in message
-    assert "30 for requests to participate + 25 for tenders" in message
-    assert "2027-04-11 or later" in message
+    assert "needs at least 65" in message  # Aw 2012: 30 for requests, 40 less 5 for tenders
+    assert "30 for requests to participate + 35 for tenders" in message
+    assert "2027-04-21 or later" in message
 
 
 def test_periods_count_calendar_days_of_date_times() -> None:
-    late = {**ABOVE, "tender.submission_deadline": "2027-03-17T09:00", "tender.questions_due": "2027-03-01"}
-    early = {**late, "tender.submission_deadline": "2027-03-16T23:59"}
+    late = {**ABOVE, "tender.submission_deadline": "2027-03-27T09:00", "tender.questions_due": "2027-03-01"}
+    early = {**late, "tender.submission_deadline": "2027-03-26T23:59"}
     assert "PRC501" not in codes_of(variant(late))
     assert "PRC501" in codes_of(variant(early))
 
@@ -527,7 +540,12 @@ def test_the_standstill_message_gives_the_last_day_and_the_earliest_start() -> N
     text = variant({**ABOVE, "tender.award_decision": "2027-04-10", "tender.contract_start": "2027-04-30"})
     message = _message("PRC505", text)
     assert "20 days after the award decision" in message
-    assert "runs until 2027-04-30: start on 2027-05-01 or later" in message
+    assert "runs until 2027-04-30 (a last day on a weekend or public holiday moves to the next working day): " \
+           "start on 2027-05-01 or later" in message
+    # A last day on a Saturday runs on to Monday (Algemene termijnenwet): 2027-04-18 + 20 = Saturday 8 May.
+    later = _message("PRC505", variant({**ABOVE, "tender.award_decision": "2027-04-18",
+                                        "tender.contract_start": "2027-05-09"}))
+    assert "runs until 2027-05-10" in later and "start on 2027-05-11 or later" in later
 
 
 def test_money_messages_show_amounts_and_shares() -> None:
@@ -538,7 +556,7 @@ def test_money_messages_show_amounts_and_shares() -> None:
 
 def test_codes_reported_outside_the_linter_are_listed_and_explained_but_never_run() -> None:
     external = [r for r in RULES if r.external]
-    assert [r.code for r in external] == ["PRC010", "PRC011", "PRC020", "PRC021"]
+    assert [r.code for r in external] == ["PRC010", "PRC011", "PRC020", "PRC021", "PRC030"]
     assert "PRC020 info    placeholder" in checks.format_rule_list(checks.list_rules())
     assert "placeholder" in checks.explain("PRC020")
     text = variant({"outcomes.0.target": "better", "iteration_budget.option_iterations": 0})
@@ -548,11 +566,11 @@ def test_codes_reported_outside_the_linter_are_listed_and_explained_but_never_ru
 def test_questions_after_the_legal_limit_name_the_basis_and_the_dates() -> None:
     message = _message("PRC502", variant({**ABOVE, "tender.questions_due": "2027-03-15"}))
     assert message.startswith("tender.questions_due is 4 days before the submission deadline")
-    assert "at least 6 days before it, by 2027-03-13" in message
-    assert "Article 53(2) of Directive 2014/24/EU" in message
-    assert "close questions by 2027-03-09 or earlier" in message
+    assert "at least 10 days before it, by 2027-03-09" in message
+    assert "Article 2.54 of the Dutch Public Procurement Act 2012" in message
+    assert "close questions by 2027-03-05 or earlier" in message
     below = _message("PRC507", variant({"tender.questions_due": "2027-03-15"}))
-    assert "at least 10 days before it (2027-03-09 or earlier)" in below
+    assert "at least 14 days before it (2027-03-05 or earlier)" in below
 
 
 def test_the_legal_days_for_answers_come_from_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -561,8 +579,8 @@ def test_the_legal_days_for_answers_come_from_the_data(monkeypatch: pytest.Monke
     from procure import legal
 
     data = legal.legal_data()
-    monkeypatch.setattr(legal, "legal_data", lambda: replace(data, additional_information_days=10))
-    text = variant({**ABOVE, "tender.questions_due": "2027-03-10"})  # 9 days before the deadline
+    monkeypatch.setattr(legal, "legal_data", lambda: replace(data, additional_information_days=12))
+    text = variant({**ABOVE, "tender.questions_due": "2027-03-08"})  # 11 days before the deadline
     assert "PRC502" in codes_of(text)
 
 
@@ -687,10 +705,10 @@ def test_the_rules_apply_the_limits_in_the_policy_file(monkeypatch: pytest.Monke
 
 
 def test_the_question_margin_comes_from_the_policy_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = variant({"tender.questions_due": "2027-03-08"})  # 11 days before the deadline
+    text = variant({"tender.questions_due": "2027-03-04"})  # 15 days before the deadline
     assert "PRC507" not in codes_of(text)
-    _with_policy(monkeypatch, days_to_answer_questions=6)  # 6 + 6 = 12 days
-    assert "at least 12 days before it (2027-03-07 or earlier)" in _message("PRC507", text)
+    _with_policy(monkeypatch, days_to_answer_questions=6)  # 10 + 6 = 16 days
+    assert "at least 16 days before it (2027-03-03 or earlier)" in _message("PRC507", text)
 
 
 # --- explanations state the numbers in force --------------------------------------------------------
@@ -814,7 +832,7 @@ def test_the_words_file_limit_is_one_mib() -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "column", "words"), [
-    ("nl: [Suites\nen: [x]\n", 2, 3, "not valid YAML: while parsing a flow sequence, expected ',' or ']'"),
+    ("nl: [Suites\nen: [x]\n", 2, 3, "not valid YAML: while parsing a flow sequence, did not find expected ',' or ']'"),
     ("- Suites\n- 'open\n", 3, 1, "not valid YAML: while scanning a quoted scalar, found unexpected end of stream"),
     ("- Suites\n\t- tab\n", 2, 1, "not valid YAML"),
 ])

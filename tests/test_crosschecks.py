@@ -36,8 +36,8 @@ CROSS_CASES: list[tuple[str, dict[str, Any], bool]] = [
     ("PRC410", {"iteration_budget.per_iteration": 900}, True),
     ("PRC410", {"iteration_budget.per_iteration": 5000}, True),  # less than one person for four weeks
     ("PRC410", {"iteration_budget.per_iteration": 7200}, False),
-    ("PRC508", {"tender.published": DELETE}, True),
-    ("PRC508", {}, False),
+    ("PRC509", {"tender.published": DELETE}, True),
+    ("PRC509", {}, False),
 ]
 
 
@@ -49,11 +49,11 @@ def test_cross_check(code: str, changes: dict[str, Any], fires: bool) -> None:
 
 def test_the_latest_publication_date_counts_back_the_legal_period_and_the_questions() -> None:
     national = run_checks(load(variant({"tender.published": DELETE})))
-    (finding,) = [f for f in national if f.code == "PRC508"]
+    (finding,) = [f for f in national if f.code == "PRC509"]
     assert "by 2027-02-25 (before the questions close)" in finding.message  # no legal minimum below
     above = {"iteration_budget.per_iteration": 60000, "tender.published": DELETE,
              "tender.questions_due": DELETE}
-    (european,) = [f for f in run_checks(load(variant(above))) if f.code == "PRC508"]
+    (european,) = [f for f in run_checks(load(variant(above))) if f.code == "PRC509"]
     assert "legal minimum" in european.message
 
 

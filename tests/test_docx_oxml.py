@@ -318,3 +318,70 @@ def test_lean_settings_update_fields_and_compatibility_mode():
     assert settings.find("w:updateFields", NS).get(f"{{{W}}}val") == "true"
     setting = settings.find("w:compat/w:compatSetting", NS)
     assert (setting.get(f"{{{W}}}name"), setting.get(f"{{{W}}}val")) == ("compatibilityMode", "15")
+
+
+# --- comments, title-page header, complete fields, contents tabs ----------------------
+
+
+def test_a_comment_range_and_its_reference_anchor_the_comment_on_the_text():
+    p = content(f"<w:p>{ox.comment_range_start(3)}{ox.run_xml('[x]')}{ox.comment_range_end(3)}</w:p>")[0]
+    names = [etree.QName(c).localname for c in p]
+    assert names == ["commentRangeStart", "r", "commentRangeEnd", "r"]
+    assert p[3].find("w:commentReference", NS).get(f"{{{W}}}id") == "3"
+
+
+def test_comments_part_is_dated_and_escaped():
+    from datetime import datetime
+
+    root = etree.fromstring(ox.comments_xml(["veld a.b & <c>"], "procure", datetime(2027, 3, 1, 9, 5)))
+    (comment,) = root.findall("w:comment", NS)
+    assert (comment.get(f"{{{W}}}id"), comment.get(f"{{{W}}}author"), comment.get(f"{{{W}}}date"),
+            comment.get(f"{{{W}}}initials")) == ("0", "procure", "2027-03-01T09:05:00Z", "P")
+    assert comment.find("w:p/w:r/w:annotationRef", NS) is not None
+    assert "".join(comment.itertext()) == "veld a.b & <c>"
+
+
+def test_a_first_page_header_reference_follows_the_others():
+    sect = element('<w:sectPr><w:headerReference w:type="default" r:id="rId1"/>'
+                   '<w:footerReference w:type="default" r:id="rId2"/><w:pgSz w:w="1" w:h="1"/></w:sectPr>')
+    ox.add_header_reference(sect, "first", "rId9")
+    assert [(etree.QName(c).localname, c.get(ox.TYPE)) for c in sect] == [
+        ("headerReference", "default"), ("footerReference", "default"), ("headerReference", "first"),
+        ("pgSz", None)]
+
+
+def test_a_complete_field_is_not_dirty_and_update_fields_can_be_switched_off():
+    assert "dirty" not in ox.field_xml("PAGEREF _Toc1 \\h", "7", dirty=False)
+    assert 'w:dirty="true"' in ox.field_xml("PAGE", "1")
+    settings = etree.fromstring(ox.lean_settings_xml())
+    ox.set_update_fields(settings, False)
+    assert settings.find("w:updateFields", NS) is None
+    ox.set_update_fields(settings, False)  # already off: nothing to do
+    ox.set_update_fields(settings)
+    assert settings.find("w:updateFields", NS).get(ox.VAL) == "true"
+
+
+def test_contents_tabs_are_added_only_where_a_style_lacks_them():
+    bare = element('<w:style w:type="paragraph" w:styleId="TOC2"><w:name w:val="toc 2"/>'
+                   '<w:pPr><w:spacing w:after="100"/><w:ind w:left="220"/></w:pPr></w:style>')
+    ox.ensure_toc_tabs(bare, 680, 9070)
+    tabs = [(t.get(ox.VAL), t.get(ox.qn("w:pos"))) for t in bare.iter(ox.qn("w:tab"))]
+    assert tabs == [("left", "900"), ("right", "9070")]
+    assert [etree.QName(c).localname for c in bare.find(ox.PPR)] == ["tabs", "spacing", "ind"]
+    ox.ensure_toc_tabs(bare, 680, 5000)
+    assert len(list(bare.iter(ox.qn("w:tab")))) == 2
+
+
+def test_a_style_outline_level_is_set_only_when_missing():
+    style = element('<w:style w:type="paragraph" w:styleId="X"><w:name w:val="x"/>'
+                    '<w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>')
+    ox.set_style_outline_level(style, 9)
+    assert style.find("w:pPr/w:outlineLvl", NS).get(ox.VAL) == "0"
+    bare = element('<w:style w:type="paragraph" w:styleId="Y"><w:name w:val="y"/></w:style>')
+    ox.set_style_outline_level(bare, 9)
+    assert bare.find("w:pPr/w:outlineLvl", NS).get(ox.VAL) == "9"
+
+
+def test_keep_next_stands_between_the_style_and_the_numbering():
+    p = content(ox.p_open("ListBullet", 5, 1, keep_next=True) + ox.P_CLOSE)[0]
+    assert [etree.QName(c).localname for c in p.find("w:pPr", NS)] == ["pStyle", "keepNext", "numPr"]

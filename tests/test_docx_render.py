@@ -13,7 +13,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from procure.docx_render import DocMeta, DocxRenderer, build_docx, column_widths, render_document
+from procure.docx_render import DocMeta, DocxRenderer, Gap, build_docx, column_widths, render_document
 from procure.errors import RenderError
 from procure.markdown import ALLOWED_NODE_TYPES, parse
 from procure.styles import house_style
@@ -328,6 +328,77 @@ def test_link_with_empty_target_keeps_its_text():
     assert text(p) == "tekst"
 
 
+def comments(data: bytes) -> list[etree._Element]:
+    return part(data, "word/comments.xml").findall("w:comment", NS)
+
+
+def test_a_placeholder_shows_its_words_and_puts_its_field_in_a_comment():
+    data = build("Uiterlijk [[in te vullen: datum van publicatie, tender.published]].\n")
+    (p,) = body_paragraphs(data)
+    assert run_styles(p) == [(None, "Uiterlijk "), ("Placeholder", "[in te vullen: datum van publicatie]"),
+                             (None, ""), (None, ".")]
+    children = [etree.QName(c).localname for c in p if etree.QName(c).localname != "pPr"]
+    assert children == ["r", "commentRangeStart", "r", "commentRangeEnd", "r", "r"]
+    assert p.find("w:r/w:commentReference", NS).get(f"{{{W}}}id") == "0"
+    (comment,) = comments(data)
+    assert comment.get(f"{{{W}}}author") == "procure"
+    assert comment.get(f"{{{W}}}date") == "2027-02-10T09:30:00Z"
+    assert text(comment) == "In te vullen in de probleemstelling (YAML), veld tender.published"
+    rels = part(data, "word/_rels/document.xml.rels")
+    assert any(r.get("Target") == "comments.xml" and r.get("Type").endswith("/comments") for r in rels)
+    types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml").decode()
+    assert 'PartName="/word/comments.xml"' in types
+
+
+def test_a_proposal_comment_asks_to_confirm_and_ids_follow_document_order():
+    data = build("[[a, cpv_codes]] en [[?voorstel – bevestigen: criteria, tender.evaluation]]\n",
+                 DocMeta(title="T", subtitle="S", language="en", reference="R", creator="C"))
+    (p,) = body_paragraphs(data)
+    assert [s for s, t in run_styles(p) if t.startswith("[")] == ["Placeholder", "Proposal"]
+    assert "[voorstel – bevestigen: criteria]" in text(p) and "tender.evaluation" not in text(p)
+    assert [text(c) for c in comments(data)] == [
+        "To be completed in the problem statement (YAML), field cpv_codes",
+        "To be confirmed or replaced in the problem statement (YAML), field tender.evaluation"]
+    assert [c.get(f"{{{W}}}id") for c in comments(data)] == ["0", "1"]
+
+
+def test_a_label_without_a_field_gets_no_comment():
+    data = build("Zie [[in te vullen: datum uitnodiging tot inschrijving]] en [[a, b]].\n")
+    assert "[in te vullen: datum uitnodiging tot inschrijving]" in text(body_paragraphs(data)[0])
+    assert "[a, b]" in text(body_paragraphs(data)[0])
+    assert "word/comments.xml" not in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_a_cover_gap_is_a_placeholder_with_a_comment_too():
+    meta = DocMeta(title="T", subtitle="S", language="nl", reference="R", creator="C",
+                   cover_rows=(("Versie", Gap("[in te vullen: versie, document.version]")),))
+    data = build("# Een\n", meta)
+    cover = part(data).find(".//w:body/w:tbl", NS)
+    assert text(cover.findall("w:tr", NS)[0]) == "Versie[in te vullen: versie]"
+    assert [text(c) for c in comments(data)] == ["In te vullen in de probleemstelling (YAML), veld document.version"]
+
+
+def test_a_document_with_a_gap_is_a_draft_on_every_page():
+    data = build("# Een\n\nTekst [[?voorstel – bevestigen: criteria, tender.evaluation]].\n")
+    cover = part(data).find(".//w:body/w:tbl", NS)
+    assert [text(p) for p in cover.findall("w:tr", NS)[-1].iter(f"{{{W}}}p")] == ["Status", "Concept"]
+    header = part(data, "word/header1.xml")
+    assert text(header) == "CONCEPT · " + META.header_text
+    assert header.find(".//w:rStyle", NS).get(VAL) == "DraftMark"
+    sect = part(data).find("w:body/w:sectPr", NS)
+    first = sect.find("w:headerReference[@w:type='first']", NS)
+    rels = {r.get("Id"): r.get("Target") for r in part(data, "word/_rels/document.xml.rels")}
+    assert text(part(data, f"word/{rels[first.get(f'{{{R}}}id')]}")) == "CONCEPT"
+    assert sect.find("w:titlePg", NS) is not None
+
+
+def test_a_complete_document_is_final_without_marks():
+    data = build("# Een\n\nTekst.\n")
+    assert text(part(data, "word/header1.xml")) == META.header_text
+    assert part(data).find("w:body/w:sectPr/w:headerReference[@w:type='first']", NS) is None
+    assert "word/comments.xml" not in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
 def test_placeholder_is_visible_text_in_the_placeholder_style():
     (p,) = body_paragraphs(build("Uiterlijk [[in te vullen: datum]].\n"))
     assert run_styles(p) == [(None, "Uiterlijk "), ("Placeholder", "[in te vullen: datum]"), (None, ".")]
@@ -380,16 +451,16 @@ def test_title_page_cover_rows_and_page_break():
     assert subtitle.find("w:pPr/w:pStyle", NS).get(VAL) == "Subtitle" and text(subtitle) == META.subtitle
     assert cover.find("w:tblPr/w:tblStyle", NS).get(VAL) == "CoverTable"
     rows = [[text(p) for p in tr.iter(f"{{{W}}}p")] for tr in cover.findall("w:tr", NS)]
-    assert rows == [list(row) for row in META.cover_rows]
+    assert rows == [list(row) for row in META.cover_rows] + [["Status", "Definitief"]]
     labels = {p.find("w:pPr/w:pStyle", NS).get(VAL) for tr in cover.findall("w:tr", NS) for p in tr[1].iter(f"{{{W}}}p")}
     assert labels == {"CoverLabel"}
     assert page_break.find("w:r/w:br", NS).get(f"{{{W}}}type") == "page"
 
 
-def test_no_cover_table_without_cover_rows():
+def test_without_cover_rows_the_title_page_still_carries_the_status():
     meta = DocMeta(title="T", subtitle="S", language="en", reference="R", creator="C")
-    root = part(build("# One\n", meta))
-    assert root.findall(".//w:body/w:tbl", NS) == []
+    (cover,) = part(build("# One\n", meta)).findall(".//w:body/w:tbl", NS)
+    assert [[text(p) for p in tr.iter(f"{{{W}}}p")] for tr in cover.findall("w:tr", NS)] == [["Status", "Final"]]
 
 
 def test_toc_heading_and_dirty_toc_field_prefilled_with_numbered_entries():
@@ -491,13 +562,54 @@ def test_long_titles_are_cut_for_core_properties_only():
 def test_every_paragraph_and_run_is_styled_only_by_named_style():
     markdown = "# Kop\n\nTekst **vet** *schuin* [link](https://a.nl) [[in te vullen: x]]\n\n- a\n\n1. b\n\n" + TABLE
     root = part(build(markdown))
-    for ppr in root.iter(f"{{{W}}}pPr"):
-        assert {etree.QName(c).localname for c in ppr} <= {"pStyle", "numPr"}
+    for ppr in root.iter(f"{{{W}}}pPr"):  # keepNext is page flow, not look (see the page-flow tests)
+        assert {etree.QName(c).localname for c in ppr} <= {"pStyle", "keepNext", "numPr"}
     for rpr in root.iter(f"{{{W}}}rPr"):
         assert [etree.QName(c).localname for c in rpr] == ["rStyle"]
     house = house_style()
     used = {el.get(VAL) for tag in ("pStyle", "rStyle", "tblStyle") for el in root.iter(f"{{{W}}}{tag}")}
     assert used <= set(house.ids.values())
+
+
+# --- page flow -------------------------------------------------------------------
+
+
+def kept(p: etree._Element) -> bool:
+    return p.find("w:pPr/w:keepNext", NS) is not None
+
+
+def test_a_lead_in_ending_in_a_colon_stays_with_its_list_or_table():
+    paragraphs = body_paragraphs(build("Drie punten:\n\n- a\n- b\n- c\n\nDaarna:\n\n" + TABLE
+                                       + "\nGeen lead-in.\n\n- x\n\nSlot:\n"))
+    by_text = {text(p): p for p in paragraphs}
+    assert kept(by_text["Drie punten:"]) and kept(by_text["Daarna:"])
+    assert not kept(by_text["Geen lead-in."]) and not kept(by_text["Slot:"])
+
+
+def test_a_short_paragraph_between_a_heading_and_a_list_introduces_it():
+    paragraphs = body_paragraphs(build("## Randvoorwaarden\n\nIedere oplossing voldoet hieraan.\n\n- a\n- b\n\n"
+                                       "Tekst.\n\nNiet onder een kop.\n\n- c\n"))
+    by_text = {text(p): p for p in paragraphs}
+    assert kept(by_text["Iedere oplossing voldoet hieraan."])
+    assert not kept(by_text["Niet onder een kop."])
+
+
+def test_a_list_never_splits_after_its_first_item_nor_before_its_last():
+    items = [p for p in body_paragraphs(build("- a\n- b\n- c\n- d\n- e\n")) if text(p)]
+    assert [kept(p) for p in items] == [True, False, False, True, False]
+    (single,) = [p for p in body_paragraphs(build("- a\n")) if text(p)]
+    assert not kept(single)
+
+
+def test_a_table_header_and_first_row_stay_with_the_next_row():
+    root = part(build("| A | B |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n| 5 | 6 |\n"))
+    rows = root.findall(".//w:body/w:tbl/w:tr", NS)[-4:]
+    assert [all(kept(p) for p in tr.iter(f"{{{W}}}p")) for tr in rows] == [True, True, False, False]
+
+
+def test_house_paragraphs_have_widow_and_orphan_control():
+    styles_root = part(build("x\n"), "word/styles.xml")
+    assert styles_root.find("w:docDefaults/w:pPrDefault/w:pPr/w:widowControl", NS) is not None
 
 
 # --- control characters and reading back -------------------------------------------

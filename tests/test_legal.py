@@ -59,7 +59,8 @@ def problem(
         tender["procedure"] = procedure
     if tender:
         data["tender"] = tender
-    data.update(extra)
+    for key, value in extra.items():  # mappings merge into what is there (tender, buyer)
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
     return Problem.model_validate(data)
 
 
@@ -140,8 +141,9 @@ def test_auto_above_threshold_is_open_and_european() -> None:
     assert decision.european is True
     assert decision.allowed is True
     assert decision.name == "openbare procedure"
-    assert decision.legal_basis == "artikel 2.26 Aanbestedingswet 2012"
-    assert decision.min_submission_days == 30  # 35 less 5: submission is electronic
+    # artikel 2.26 is not verified in legal.yaml: the fallback says less, correctly.
+    assert decision.legal_basis == "deel 2 van de Aanbestedingswet 2012"
+    assert decision.min_submission_days == 40  # Aw 2.71: 45, less 5 (2.74a): submission is electronic
     assert decision.min_request_days is None
     assert decision.standstill_days == 20
     assert decision.announced_on_tenderned is True
@@ -185,7 +187,7 @@ def test_buyer_bands_replace_the_defaults() -> None:
 def test_english_names_and_bases() -> None:
     decision = decide_procedure(problem(per_iteration=80000, language="en"))
     assert decision.name == "open procedure"
-    assert decision.legal_basis == "Article 27 of Directive 2014/24/EU"
+    assert decision.legal_basis == "Part 2 of the Dutch Public Procurement Act 2012 (Aanbestedingswet 2012)"
 
 
 # ---------------------------------------------------------------- chosen procedure
@@ -204,15 +206,19 @@ def test_chosen_below_threshold_procedure_is_not_allowed_above_threshold() -> No
 def test_chosen_european_procedure_is_allowed_below_threshold() -> None:
     decision = decide_procedure(problem(per_iteration=10000, procedure="restricted"))
     assert (decision.code, decision.chosen, decision.european, decision.allowed) == ("restricted", True, False, True)
-    assert (decision.min_request_days, decision.min_submission_days) == (30, 25)
+    # Below the threshold Part 2 does not apply: no statutory periods, no Part 2 article cited.
+    assert (decision.min_request_days, decision.min_submission_days) == (None, None)
+    assert decision.legal_basis == "artikel 1.4 Aanbestedingswet 2012 en het inkoopbeleid van de aanbestedende dienst"
+    assert decision.standstill_basis == "" and decision.standstill_statutory is False
+    assert decision.two_stage is True
 
 
 @pytest.mark.parametrize(
     ("code", "request_days", "submission_days"),
     [
-        ("open", None, 30),
-        ("restricted", 30, 25),
-        ("competitive_with_negotiation", 30, 25),
+        ("open", None, 40),
+        ("restricted", 30, 35),
+        ("competitive_with_negotiation", 30, 35),
         ("competitive_dialogue", 30, None),
         ("innovation_partnership", 30, None),
         ("national_open", None, None),
@@ -225,7 +231,7 @@ def test_minimum_periods_per_procedure(code: str, request_days: int | None, subm
 
 def test_innovation_partnership_basis() -> None:
     decision = decide_procedure(problem(per_iteration=80000, procedure="innovation_partnership"))
-    assert decision.legal_basis == "artikelen 2.31a en 2.31b Aanbestedingswet 2012"
+    assert decision.legal_basis == "deel 2 van de Aanbestedingswet 2012"  # 2.31a/b unverified
     assert decision.name == "innovatiepartnerschap"
 
 
@@ -235,7 +241,7 @@ def test_innovation_partnership_basis() -> None:
 def test_consultation_and_other_bases_are_localised() -> None:
     assert consultation_basis("nl").startswith("artikel 40 van Richtlijn 2014/24/EU")
     assert consultation_basis("en").startswith("Article 40 of Directive 2014/24/EU")
-    assert prior_involvement_basis("en").startswith("Article 41 of Directive 2014/24/EU")
+    assert prior_involvement_basis("en").startswith("Article 2.51 of the Dutch Public Procurement Act 2012")
     assert standstill_basis("nl") == "artikel 2.127 Aanbestedingswet 2012"
 
 
@@ -310,16 +316,15 @@ def test_several_bidders_per_procedure(code: str, several: bool) -> None:
     assert decide_procedure(problem(per_iteration=5000, procedure=code)).several_bidders is several
 
 
-def test_six_days_for_answers_bind_only_where_the_law_applies() -> None:
-    assert legal_data().additional_information_days == 6
+def test_ten_days_for_answers_bind_only_where_the_law_applies() -> None:
+    assert legal_data().additional_information_days == 10  # Aw 2012, artikel 2.54, not the directive's 6
     above = decide_procedure(problem(per_iteration=80000))
-    assert above.additional_information_days == 6
+    assert above.additional_information_days == 10
     below = decide_procedure(problem(per_iteration=10000))
     assert below.additional_information_days is None
     chosen_european_below = decide_procedure(problem(per_iteration=10000, procedure="open"))
     assert chosen_european_below.additional_information_days is None
-    assert additional_information_basis("en").startswith("Article 53(2) of Directive 2014/24/EU")
-    assert additional_information_basis("nl").startswith("artikel 53, tweede lid, van Richtlijn 2014/24/EU")
+    assert additional_information_basis("nl") == "artikel 2.54 Aanbestedingswet 2012"
 
 
 def test_auto_procedure_is_what_the_value_alone_gives() -> None:
@@ -347,3 +352,110 @@ def test_the_problems_own_bands_are_used_unless_bands_are_passed() -> None:
     assert decide_procedure(problem(per_iteration=4000, procurement_policy=policy)).code == "single_private"
     assert decide_procedure(own, bands=[Band("national_open", None)]).code == "national_open"
     assert bands_in_use(problem()) == legal_data().bands
+
+
+# ---------------------------------------------------------------- Dutch law: calendar, kind, facts
+
+
+def test_public_holidays_follow_the_algemene_termijnenwet() -> None:
+    from procure.legal import easter_sunday, public_holidays
+
+    assert easter_sunday(2026) == date(2026, 4, 5)
+    assert easter_sunday(2027) == date(2027, 3, 28)
+    days = sorted(public_holidays(2026))
+    assert days == [date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 4, 27), date(2026, 5, 5),
+                    date(2026, 5, 14), date(2026, 5, 25), date(2026, 12, 25), date(2026, 12, 26)]
+    # Koningsdag moves to 26 April when 27 April is a Sunday (2025); 5 May every year, lustrum or not.
+    assert date(2025, 4, 26) in public_holidays(2025) and date(2025, 4, 27) not in public_holidays(2025)
+    assert date(2027, 5, 5) in public_holidays(2027)
+
+
+def test_standstill_ends_on_a_working_day() -> None:
+    from procure.legal import standstill_end
+
+    assert standstill_end(date(2027, 4, 10)) == date(2027, 4, 30)  # a Friday: no extension
+    assert standstill_end(date(2026, 6, 7)) == date(2026, 6, 29)  # 27 June is a Saturday: Monday 29 June
+    assert standstill_end(date(2026, 4, 7)) == date(2026, 4, 28)  # 27 April is Koningsdag: Tuesday 28 April
+    decision = decide_procedure(problem(per_iteration=80000, published=date(2026, 3, 1),
+                                        tender={"award_decision": date(2026, 6, 7)}))
+    assert decision.standstill_end == date(2026, 6, 29)
+    assert decision.earliest_contract_date == date(2026, 6, 30)
+
+
+def test_kind_between_the_thresholds_is_undecided_without_buyer_kind() -> None:
+    between = decide_procedure(problem(per_iteration=75000, published=date(2026, 3, 1)))
+    assert between.maximum_value == Decimal(150000)
+    assert (between.undecided, between.kind_known) == (True, False)
+    above_both = decide_procedure(problem(per_iteration=120000, published=date(2026, 3, 1)))
+    assert (above_both.undecided, above_both.european) == (False, True)
+    below_both = decide_procedure(problem(per_iteration=60000, published=date(2026, 3, 1)))
+    assert (below_both.undecided, below_both.european) == (False, False)
+    known = decide_procedure(problem(per_iteration=75000, kind="sub_central", published=date(2026, 3, 1)))
+    assert (known.undecided, known.european) == (False, False)
+
+
+def test_authority_type_settles_the_kind_and_the_general_terms() -> None:
+    from procure.legal import general_terms_for
+
+    municipality = problem(per_iteration=75000, published=date(2026, 3, 1),
+                           buyer={"authority_type": "municipality"})
+    decision = decide_procedure(municipality)
+    assert (decision.kind_known, decision.threshold_kind, decision.undecided) == (True, "sub_central", False)
+    terms = general_terms_for(municipality)
+    assert terms is not None and terms.version == "GIBIT 2023"
+    assert general_terms_for(problem(buyer={"authority_type": "water_board"})) is None  # ask the buyer
+    assert general_terms_for(problem(kind="sub_central")) is None  # GIBIT is not every sub-central buyer's
+    central = general_terms_for(problem(kind="central"))
+    assert central is not None and central.version == "ARBIT-2022"
+    own = general_terms_for(problem(tender={"general_terms": "Inkoopvoorwaarden Waterschap X 2024"}))
+    assert own is not None and own.title("nl") == "Inkoopvoorwaarden Waterschap X 2024"
+
+
+def test_every_fact_record_has_a_source_and_a_quote_or_says_why_not() -> None:
+    facts = legal_data().facts
+    assert facts["additional_information"].verified
+    assert "tien dagen" in facts["additional_information"].quote
+    for fact in facts.values():
+        if fact.verified:
+            assert fact.source and fact.quote and fact.checked == date(2026, 12, 1)
+        else:
+            assert fact.note
+
+
+def test_an_unverified_fact_is_refused() -> None:
+    from procure.legal import UnverifiedFact, verified_fact
+
+    assert verified_fact("standstill").verified
+    with pytest.raises(UnverifiedFact, match="verified: false"):
+        verified_fact("calendar.equated_days")
+
+
+def test_a_checked_fact_without_a_quote_is_refused() -> None:
+    raw = _raw()
+    del raw["standstill"]["quote"]
+    with pytest.raises(ValueError, match="lacks a source or a quote"):
+        parse_legal_data(raw)
+
+
+def test_an_unverified_legal_basis_needs_a_fallback() -> None:
+    raw = _raw()
+    del raw["procedures"]["open"]["legal_basis"]["fallback"]
+    with pytest.raises(ValueError, match="no fallback"):
+        parse_legal_data(raw)
+
+
+def test_no_template_uses_an_unverified_fact() -> None:
+    """Templates reach legal facts through ``law.<name>``; each must rest on a verified record."""
+    import re
+    from pathlib import Path
+
+    from procure.legal import LAW_FACTS
+
+    facts = legal_data().facts
+    used = set()
+    for path in Path(__file__).resolve().parent.parent.joinpath("templates").rglob("*.md"):
+        for name in re.findall(r"\blaw\.([a-z_]+)", path.read_text(encoding="utf-8")):
+            assert name in LAW_FACTS, f"{path}: law.{name} is not a known legal fact"
+            used.add(name)
+            assert facts[LAW_FACTS[name]].verified, f"{path}: law.{name} rests on an unverified fact"
+    assert used, "no template reads a legal fact through law.*"

@@ -417,7 +417,7 @@ def test_unknown_nested_key_points_at_the_key(tmp_path: Path) -> None:
 def test_unknown_key_without_a_near_one_lists_the_keys(tmp_path: Path) -> None:
     name, issue = only_issue(tmp_path, MINIMAL.replace("  organisation:", "  zzz: 1\n  organisation:"))
     assert issue.location == at(name, 5, 3, "buyer.zzz")
-    assert issue.message == "unknown key 'zzz'; the keys allowed here are: organisation, department, kind, contact"
+    assert issue.message == "unknown key 'zzz'; the keys allowed here are: organisation, department, kind, authority_type, contact"
 
 
 def test_mistyped_choice_suggests_nearest(tmp_path: Path) -> None:
@@ -672,3 +672,13 @@ def test_source_map_dotted() -> None:
     assert SourceMap.dotted(("outcomes", 0, "target")) == "outcomes[0].target"
     assert SourceMap.dotted(("cpv_codes", 1)) == "cpv_codes[1]"
     assert SourceMap.dotted(()) == ""
+
+
+@pytest.mark.parametrize("encoding,name", [("utf-32", "UTF-32"), ("utf-32-le", "UTF-32"), ("utf-32-be", "UTF-32"),
+                                           ("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"), ("utf-16-be", "UTF-16")])
+def test_wide_encodings_are_named_correctly(encoding: str, name: str) -> None:
+    from procure.loader import load_problem_text
+
+    with pytest.raises(InputError) as caught:
+        load_problem_text("language: en\nreference: X-1\n".encode(encoding), "p.yaml")
+    assert caught.value.issues[0].message == f"the file is {name}; save it as UTF-8"

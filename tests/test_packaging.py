@@ -33,17 +33,30 @@ def test_wheel_ships_templates_house_style_starters_and_legal_data(tmp_path: Pat
     assert modules <= names, f"subpackages missing from setup.cfg: {sorted(modules - names)}"
     assert {"procure/templates/nl/tender.md", "procure/templates/en/consultation.md",
             "procure/data/house_styles.xml", "procure/data/legal.yaml", "procure/starters/nl.yaml",
-            "procure/data/findings.schema.json", "procure/checks/__init__.py"} <= names
+            "procure/data/findings.schema.json", "procure/data/report.schema.json",
+            "procure/locale/nl/LC_MESSAGES/procure.po", "procure/checks/__init__.py"} <= names
 
 
 def test_installed_wheel_renders_from_any_folder(tmp_path: Path) -> None:
-    """A non-editable install renders with no checkout in sight (dependencies come from this environment)."""
+    """A non-editable install renders with no checkout in sight.
+
+    The dependencies come from the environment running the tests, whatever it is
+    (a venv, a venv made inside a venv, the system Python): its site-packages
+    folders are listed in a .pth file of the new venv. ``--system-site-packages``
+    would not do, as it means the base interpreter's packages, not this venv's.
+    Folders a .pth file adds do not have their own .pth files read, so this
+    environment's editable install of procure stays out of sight.
+    """
     wheel = build_wheel(tmp_path)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True,
-                   capture_output=True)
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    ours = dict.fromkeys(p for p in sys.path if p.endswith("-packages") and Path(p).is_dir())
+    (Path(site) / "deps-of-the-test-run.pth").write_text("".join(f"{p}\n" for p in ours), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                    "--no-index", str(wheel)], check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     example = ROOT / "examples" / "agency-permits.yaml"

@@ -146,10 +146,13 @@ def test_house_toc_heading_is_neither_numbered_nor_an_outline_level():
     assert toc_heading.find("w:basedOn", NS).get(f"{{{W}}}val") == "Normal"
 
 
-def test_house_placeholder_style_is_highlighted_yellow_in_the_style():
+def test_house_placeholder_style_is_shaded_yellow_without_highlight():
+    # w:highlight may not stand in a style's run properties (the Open XML SDK reports it);
+    # shading shows in Word and LibreOffice alike.
     root = part(styles.house_style().template, "word/styles.xml")
     rpr = style_by_id(root, "Placeholder").find("w:rPr", NS)
-    assert rpr.find("w:highlight", NS).get(f"{{{W}}}val") == "yellow"
+    assert rpr.find("w:shd", NS).get(f"{{{W}}}fill") == "FFFF00"
+    assert root.find(".//w:style/w:rPr/w:highlight", NS) is None
 
 
 def test_house_table_style_shades_a_header_row():
@@ -233,7 +236,7 @@ def test_reference_missing_styles_are_defined_from_the_house_style(tmp_path):
     assert quote.find("w:basedOn", NS).get(f"{{{W}}}val") == "Plattetekst"
     bullet = style_by_id(root, ref.id("List Bullet"))
     assert bullet.find("w:basedOn", NS).get(f"{{{W}}}val") == "Plattetekst"
-    assert style_by_id(root, ref.id("Placeholder")).find("w:rPr/w:highlight", NS) is not None
+    assert style_by_id(root, ref.id("Placeholder")).find("w:rPr/w:shd", NS) is not None
     assert styles.missing_styles(root) == []
 
 
@@ -361,3 +364,70 @@ def test_build_with_reference_uses_its_ids_and_defined_styles(tmp_path):
     assert by_text["punt"].name == "List Bullet"
     assert by_text["Citaat"].name == "Quote"
     assert by_text["Sneller duidelijkheid"].style_id == "Titel"
+
+
+# --- references saved by Word's default template and by LibreOffice -----------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def reference_with_styles(path: Path, styles_xml: bytes) -> Path:
+    """A .docx whose styles part is ``styles_xml`` (python-docx's package around it)."""
+    buffer = io.BytesIO()
+    Document().save(buffer)
+    source = zipfile.ZipFile(buffer)
+    with zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = styles_xml if info.filename == "word/styles.xml" else source.read(info.filename)
+            target.writestr(info, data)
+    return path
+
+
+def test_word_default_toc_heading_is_not_numbered_like_heading_1(tmp_path):
+    # Word's template bases TOC Heading on heading 1, which procure numbers: the title would read
+    # "1 Inhoud" and every chapter would shift by one.
+    path = reference_with_styles(tmp_path / "word.docx", (FIXTURES / "word_default_styles.xml").read_bytes())
+    ref = styles.reference_style(path)
+    root = part(ref.template, "word/styles.xml")
+    assert ref.heading_numbers
+    heading1 = style_by_id(root, ref.id("heading 1"))
+    assert heading1.find("w:pPr/w:numPr/w:numId", NS).get(f"{{{W}}}val") != "0"
+    toc = style_by_id(root, ref.id("TOC Heading"))
+    assert toc.find("w:basedOn", NS).get(f"{{{W}}}val") == ref.id("heading 1")
+    assert toc.find("w:pPr/w:numPr/w:numId", NS).get(f"{{{W}}}val") == "0"
+    assert toc.find("w:pPr/w:outlineLvl", NS).get(f"{{{W}}}val") == "9"
+
+
+def test_reference_contents_entries_get_a_right_tab_for_their_page_numbers(tmp_path):
+    # Word's template has toc 1 without tab stops (Word writes them into each entry); procure
+    # gives the style one at the right margin, and keeps a reference's own.
+    path = reference_with_styles(tmp_path / "word.docx", (FIXTURES / "word_default_styles.xml").read_bytes())
+    ref = styles.reference_style(path)
+    root = part(ref.template, "word/styles.xml")
+    tabs = style_by_id(root, ref.id("toc 1")).findall("w:pPr/w:tabs/w:tab", NS)
+    assert [(t.get(f"{{{W}}}val"), t.get(f"{{{W}}}leader"), t.get(f"{{{W}}}pos")) for t in tabs] == [
+        ("left", None, "680"), ("right", "dot", str(ref.text_width))]
+    house_tabs = style_by_id(part(styles.house_style().template, "word/styles.xml"), "TOC1").findall(".//w:tab", NS)
+    assert len(house_tabs) == 2
+
+
+def test_toc_heading_based_on_a_heading_without_outline_level_gets_body_level(tmp_path):
+    xml = (FIXTURES / "word_default_styles.xml").read_bytes().replace(b'<w:outlineLvl w:val="9"/>', b"")
+    ref = styles.reference_style(reference_with_styles(tmp_path / "word.docx", xml))
+    toc = style_by_id(part(ref.template, "word/styles.xml"), ref.id("TOC Heading"))
+    assert toc.find("w:pPr/w:outlineLvl", NS).get(f"{{{W}}}val") == "9"
+
+
+def test_two_styles_of_one_name_never_give_a_duplicate_id(tmp_path):
+    # LibreOffice saves its "Strong Emphasis" as id StrongEmphasis named "Strong", beside Word's
+    # "Strong": procure's own Strong Emphasis must then take another id.
+    xml = (FIXTURES / "word_default_styles.xml").read_bytes().replace(b"</w:styles>", b"""
+  <w:style w:type="character" w:styleId="Strong"><w:name w:val="Strong"/><w:rPr><w:b/></w:rPr></w:style>
+  <w:style w:type="character" w:styleId="StrongEmphasis"><w:name w:val="Strong"/><w:rPr><w:b/></w:rPr></w:style>
+</w:styles>""")
+    ref = styles.reference_style(reference_with_styles(tmp_path / "lo.docx", xml))
+    root = part(ref.template, "word/styles.xml")
+    ids = [s.get(f"{{{W}}}styleId") for s in root.iterfind("w:style", NS)]
+    assert len(ids) == len(set(ids))
+    assert ref.id("Strong Emphasis") != "StrongEmphasis"
+    assert style_by_id(root, ref.id("Strong Emphasis")).find("w:name", NS).get(f"{{{W}}}val") == "Strong Emphasis"

@@ -17,7 +17,7 @@ from procure.contract import contract_terms
 
 from procure.legal import consultation_basis, decide_procedure, prior_involvement_basis
 from procure.loader import load_problem
-from procure.markdown import parse, placeholders, unknown_node_types
+from procure.markdown import parse, placeholders, proposals, unknown_node_types
 from procure.model import Problem
 from procure.templating import format_date, load_strings, render_markdown
 
@@ -50,6 +50,7 @@ FULL: dict[str, Any] = {
         "evidence": ["Klanttevredenheid 5,4 (2026)"],
         "constraints": ["Besluiten neemt altijd een consulent."],
         "out_of_scope": ["De hoogte van de uitkering."],
+        "prior_work": "Gesprekken met 14 inwoners in 2026.\n",
     },
     "outcomes": [
         {"title": "Besluit binnen twee weken", "indicator": "mediane doorlooptijd", "baseline": "8 weken (2026)",
@@ -61,13 +62,18 @@ FULL: dict[str, Any] = {
                          "option_iterations": 6, "ceiling": 450000, "payment": "fixed_per_iteration"},
     "consultation": {
         "questions": ["Welke aanpak kiest u in de eerste iteratie?", "Welk bedrag per iteratie is realistisch?"],
-        "session": {"when": "2027-01-15T14:00", "where": "Online"},
-        "responses_due": "2027-01-29",
+        "session": {"when": "2027-01-15T14:00", "where": "Online", "registration_due": "2027-01-13T12:00"},
+        "responses_due": "2027-01-29T17:00",
         "max_pages": 5,
+        "outcome": "Acht ondernemers reageerden.\n",
+        "changes": ["De iteraties duren zes weken."],
     },
     "tender": {
         "procedure": "auto", "published": "2027-02-10", "questions_due": "2027-02-20",
         "submission_deadline": "2027-03-20T12:00", "award_decision": "2027-04-10", "contract_start": "2027-05-01",
+        "platform": "TenderNed",
+        "court": "de voorzieningenrechter van de rechtbank Den Haag",
+        "complaints_desk": "klachtenmeldpunt@example.nl",
         "general_terms": "GIBIT 2023",
         "evaluation": {"price_weight": 20, "criteria": [
             {"name": "Aanpak van de eerste iteratie", "weight": 50, "description": "Hoe de inschrijver begint."},
@@ -87,20 +93,24 @@ H1 = {
         "Beoogde uitkomsten", "Scope en randvoorwaarden", "Werken in iteraties", "Budget en betaling",
         "Looptijd", "Kwaliteit en levering", "Intellectueel eigendom, licenties, gegevens en exit",
         "Toepasselijke voorwaarden", "Procedure en planning", "Inschrijving", "Selectie en gunning",
-        "Marktconsultatie", "Bijlagen",
+        "Begrippenlijst", "Bijlagen",
     ],
     ("en", "tender"): [
         "Introduction", "The problem", "Users and their needs", "Work so far and current phase",
-        "Intended outcomes", "Scope and boundary conditions", "Working in iterations",
+        "Intended outcomes", "Scope and constraints", "Working in iterations",
         "Budget and payment", "Duration", "Quality and delivery", "Intellectual property, licences, data and exit",
         "Applicable terms", "Procedure and timetable", "Submission", "Selection and award",
-        "Market consultation", "Annexes",
+        "Glossary", "Annexes",
     ],
     ("nl", "consultation"): [
         "Doel van deze marktconsultatie", "Het probleem en de beoogde uitkomsten", "Voorlopige opzet van de opdracht",
         "Vrijblijvende deelname", "Gelijke behandeling", "Vertrouwelijkheid", "Vragen aan de markt",
         "Wijze van reageren", "Planning", "Bijeenkomst", "Contactpersoon", "Publicatie van de resultaten", "Vervolg",
     ],
+    ("nl", "request_single"): ["Inleiding", "Het probleem", "Beoogde uitkomsten", "Opzet van de opdracht", "Uw offerte",
+                               "Beoordeling", "Vertrouwelijkheid", "Begrippenlijst", "Bijlagen"],
+    ("en", "request_single"): ["Introduction", "The problem", "Intended outcomes", "Outline of the contract",
+                               "Your quotation", "Assessment", "Confidentiality", "Glossary", "Annexes"],
     ("nl", "agreement"): [
         "Begrippen", "Voorwerp van de overeenkomst",
         "Rangorde en toepasselijke voorwaarden", "Looptijd en minimale afname",
@@ -137,12 +147,14 @@ H1 = {
 
 #: Subsections DOMAIN.md asks for by name (why now, iteration model, timetable, standstill, criteria, ...).
 H2 = {
-    ("nl", "tender"): {"In het kort", "Waarom nu", "Huidige situatie", "Productvisie", "Randvoorwaarden", "Betaling",
+    ("nl", "request_single"): {"Randvoorwaarden"},
+    ("en", "request_single"): {"Constraints"},
+    ("nl", "tender"): {"In het kort", "Waarom nu", "Huidige situatie", "Marktconsultatie", "Productvisie", "Randvoorwaarden", "Betaling",
                        "Waarom deze procedure", "Planning",
                        "Vragen en nota van inlichtingen", "Gunningsbeslissing en opschortende termijn",
                        "Communicatie", "Vertrouwelijkheid", "Uitsluitingsgronden", "Geschiktheid",
                        "Gunningscriteria", "Beoordeling van de kwaliteit", "Beoordeling van de prijs"},
-    ("en", "tender"): {"In brief", "Why now", "Current situation", "Product vision", "Boundary conditions",
+    ("en", "tender"): {"In brief", "Why now", "Current situation", "Market consultation", "Product vision", "Constraints",
                        "Payment", "Why this procedure", "Timetable", "Questions and clarification notices",
                        "Award decision and standstill period", "Communication", "Confidentiality",
                        "Grounds for exclusion", "Suitability", "Award criteria", "Assessment of quality",
@@ -172,10 +184,12 @@ def context(p: Problem, kind: str, **procedure_changes: Any) -> dict[str, Any]:
     decision = decide_procedure(p)
     if procedure_changes:
         decision = dataclasses.replace(decision, **procedure_changes)
+    from procure.legal import general_terms_for, law_for
+
     strings = load_strings(p.language)
-    return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": consultation_basis(p.language),
-            "prior_involvement_basis": prior_involvement_basis(p.language), "s": strings,
-            "doc_kind": kind, "ct": contract_terms(p),
+    return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": decision.consultation_basis,
+            "prior_involvement_basis": decision.prior_involvement_basis, "s": strings,
+            "doc_kind": kind, "law": law_for(p, decision), "general_terms": general_terms_for(p), "ct": contract_terms(p),
             "docs": {name: k.title_in(p.language, strings) for name, k in declared_kinds().items()}}
 
 
@@ -246,6 +260,8 @@ def test_examples_render_without_placeholders(language: str, kind: str) -> None:
 
 
 MINIMAL_GAPS = {
+    ("nl", "request_single"): ["outcomes.measured_by", "tender.submission_deadline", "tender.contract_start", "tender.platform", "tender.questions_due"],
+    ("en", "request_single"): ["outcomes.measured_by", "tender.submission_deadline", "tender.contract_start", "tender.platform", "tender.questions_due"],
     ("nl", "agreement"): ["tender.contract_start", "tender.general_terms", "contract.exit_support.hours", "contract.court"],
     ("en", "agreement"): ["tender.contract_start", "tender.general_terms", "contract.exit_support.hours", "contract.court"],
     ("nl", "price_form"): ["tender.submission_deadline", "contract.exit_support"],
@@ -283,6 +299,7 @@ ATTACK = "# kop\n1. lijst | cel *nadruk* _x_ <b>vet</b> &amp; {{ p.title }} [[in
 PLAIN = "kop\nlijst\n\ntweede alinea"
 #: Fields whose value is a closed vocabulary or a checked format, so they cannot hold free text.
 NOT_FREE_TEXT = {"language", "reference", "email", "kind", "value_area", "currency", "payment", "procedure", "when",
+                 "registration_due", "platform",
                  "responses_due", "published", "questions_due", "submission_deadline", "award_decision",
                  "contract_start"}
 
@@ -341,20 +358,23 @@ def test_the_clarification_notice_date_follows_the_law_only_where_it_applies(lan
     national = plain(render(problem(FULL, language, iteration_budget=small), "tender"))
     european = plain(render(problem(FULL, language), "tender"))
     deadline = date.fromisoformat(str(FULL["tender"]["submission_deadline"])[:10])
-    six_days_before = format_date(deadline - timedelta(days=6), language)
-    assert six_days_before in european
-    assert six_days_before not in national
+    ten_days_before = format_date(deadline - timedelta(days=10), language)  # Aw 2012, artikel 2.54
+    assert ten_days_before in european
+    assert ten_days_before not in national
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_unknown_buyer_kind_says_the_central_threshold_was_applied(language: str) -> None:
+def test_unknown_buyer_kind_is_never_guessed_in_the_document(language: str) -> None:
     unknown = {k: v for k, v in FULL["buyer"].items() if k != "kind"}
     p = problem(FULL, language, buyer=unknown)
-    assert decide_procedure(p).kind_assumed
-    text = plain(render(p, "tender"))
-    phrase = {"nl": "drempelwaarde voor centrale overheidsinstanties toegepast",
-              "en": "threshold for central government authorities has therefore been applied"}[language]
-    assert phrase in text
+    decision = decide_procedure(p)
+    assert decision.kind_assumed
+    markdown = render(p, "tender")
+    text = plain(markdown)
+    # procure's own fallback is never explained in a document; the tool's reasoning belongs in check.
+    assert "probleemstelling vermeldt niet" not in text and "does not say whether" not in text
+    if decision.undecided:
+        assert any("buyer.kind" in gap for gap in placeholders(parse(markdown)))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -379,14 +399,16 @@ def test_european_procedure_asks_for_the_espd_and_states_minimum_periods(languag
     assert "30" in text
     national = plain(render(p, "tender", european=False, code="multiple_private", announced_on_tenderned=False,
                             min_submission_days=None, min_request_days=None))
-    assert "Uniform Europees Aanbestedingsdocument" not in national and "ESPD" not in national
+    # Below the thresholds too the UEA is the model eigen verklaring (since 1 July 2016).
+    assert "UEA" in national
+    assert "2.86" not in national and "2.87" not in national
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("code", ["restricted", "competitive_dialogue", "competitive_with_negotiation",
                                   "innovation_partnership"])
 def test_two_stage_procedures_render(language: str, code: str) -> None:
-    markdown = render(problem(FULL, language), "tender", code=code, european=True, min_request_days=30,
+    markdown = render(problem(FULL, language), "tender", code=code, two_stage=True, european=True, min_request_days=30,
                       min_submission_days=25, announced_on_tenderned=True, chosen=True)
     assert unknown_node_types(parse(markdown)) == set()
     assert headings(markdown, 1) == H1[(language, "tender")]
@@ -403,6 +425,9 @@ def test_missing_evaluation_uses_the_documented_default(language: str) -> None:
     tender = {k: v for k, v in FULL["tender"].items() if k != "evaluation"}
     markdown = render(problem(FULL, language, tender=tender), "tender")
     assert placeholders(parse(markdown)) == []
+    (mark,) = proposals(parse(markdown))  # a choice procure made for the buyer, to be confirmed
+    assert "tender.evaluation" in mark
+    assert proposals(parse(render(problem(FULL, language), "tender"))) == []
     default = load_strings(language)["default_evaluation"]
     text = plain(markdown)
     assert f"{default['price_weight']}%" in text
@@ -457,14 +482,17 @@ def test_consultation_states_basis_limits_and_session(language: str) -> None:
     assert {"nl": "5 pagina's", "en": "5 pages"}[language] in text
     assert {"nl": "15 januari 2027, 14:00", "en": "15 January 2027, 14:00"}[language] in text
     assert "Online" in text
-    assert {"nl": "Artikel 41", "en": "Article 41"}[language] in text
+    assert p.maximum_value >= decide_procedure(p).threshold
+    assert "2.51 " in text  # the Dutch article on prior involvement, above the threshold
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_session_without_a_place_asks_for_one(language: str) -> None:
     consultation = FULL["consultation"] | {"session": {"when": "2027-01-15T14:00"}}
     gaps = placeholders(parse(render(problem(FULL, language, consultation=consultation), "consultation")))
-    assert len(gaps) == 1 and "consultation.session.where" in gaps[0]
+    assert len([gap for gap in gaps if "consultation.session.where" in gap]) == 1
+    assert gaps and all("consultation.session.where" in gap or "consultation.session.registration_due" in gap
+                        for gap in gaps)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -530,17 +558,28 @@ def test_buyer_is_named_once_then_called_the_contracting_authority(language: str
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_summary_table_leaves_out_dates_not_yet_known(language: str) -> None:
+def test_summary_table_shows_dates_not_yet_known_as_placeholders(language: str) -> None:
+    """A row is never silently left out: a missing date stays in the table as a placeholder."""
     tender = {k: v for k, v in FULL["tender"].items() if k not in ("submission_deadline", "contract_start")}
     markdown = render(problem(FULL, language, tender=tender), "tender")
-    rows = [[texts(cell) for cell in tr.children] for tr in parse(markdown).walk() if tr.type == "tr"]
-    summary = {"nl": "Prijs per iteratie", "en": "Price per iteration"}[language]
-    assert any(row[0] == summary for row in rows)
+    rows = {texts(tr.children[0]): texts(tr.children[1]) for tr in parse(markdown).walk() if tr.type == "tr"}
     start = {"nl": "Beoogde start", "en": "Intended start"}[language]
-    assert not any(row[0] == start for row in rows)
-    full_rows = [[texts(c) for c in tr.children] for tr in parse(render(problem(FULL, language), "tender")).walk()
-                 if tr.type == "tr"]
-    assert any(row[0] == start for row in full_rows)
+    deadline = {"nl": "Uiterste datum en tijdstip van inschrijving", "en": "Deadline for tenders (date and time)"}[language]
+    assert "tender.contract_start" in rows[start]
+    assert "tender.submission_deadline" in rows[deadline]
+    full = {texts(tr.children[0]): texts(tr.children[1])
+            for tr in parse(render(problem(FULL, language), "tender")).walk() if tr.type == "tr"}
+    assert full[deadline] == {"nl": "20 maart 2027, 12:00", "en": "20 March 2027, 12:00"}[language]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_deadline_without_a_time_shows_a_placeholder_for_the_time(language: str) -> None:
+    tender = FULL["tender"] | {"submission_deadline": "2027-03-20"}
+    markdown = render(problem(FULL, language, tender=tender), "tender")
+    gaps = placeholders(parse(markdown))
+    assert gaps and all("tender.submission_deadline" in gap for gap in gaps)
+    day = {"nl": "20 maart 2027", "en": "20 March 2027"}[language]
+    assert f"{day}, {gaps[0]}" in plain(markdown)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -556,7 +595,7 @@ def test_scaling_up_through_options_is_promised_only_when_there_are_options(lang
 def test_consultation_lists_constraints_and_exclusions_separately(language: str) -> None:
     markdown = render(problem(FULL, language), "consultation")
     titles = set(headings(markdown, 2))
-    assert {"nl": {"Randvoorwaarden", "Buiten de opdracht"}, "en": {"Boundary conditions", "Out of scope"}}[language] <= titles
+    assert {"nl": {"Randvoorwaarden", "Buiten de opdracht"}, "en": {"Constraints", "Out of scope"}}[language] <= titles
     only = FULL["problem"] | {"out_of_scope": []}
     titles = set(headings(render(problem(FULL, language, problem=only), "consultation"), 2))
     assert {"nl": "Buiten de opdracht", "en": "Out of scope"}[language] not in titles

@@ -22,10 +22,11 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from procure.checks import award, cycles, external, meta, money, outcomes, periods, problem  # noqa: F401  (registers rules)
+from procure.checks import award, cycles, deadlines, external, meta, money, outcomes, periods, problem  # noqa: F401  (registers rules)
 from procure.checks import crosschecks  # noqa: F401  (registers the cross-checks)
 from procure.checks.core import FAMILIES, Finding, Rule, Severity, registered
-from procure.checks.output import findings_json, format_explanation, format_human, format_rule_list, summary
+from procure.checks.output import (findings_json, format_explanation, format_human, format_lines, format_rule_list,
+                                   summary)
 from procure.checks.runner import check_loaded
 from procure.checks.vocabulary import load_extra_words
 from procure.errors import ProcureError
@@ -39,7 +40,8 @@ _BY_CODE = {r.code: r for r in RULES}
 
 __all__ = [
     "FAMILIES", "RULES", "Finding", "Rule", "Severity", "UnknownRuleError", "explain", "findings_json",
-    "format_human", "format_rule_list", "get_rule", "list_rules", "load_extra_words", "run_checks", "summary",
+    "format_human", "format_lines", "format_rule_list", "get_rule", "list_rules", "load_extra_words", "run_checks",
+    "summary",
 ]
 
 

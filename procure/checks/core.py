@@ -71,7 +71,9 @@ class Context:
         """Place a hit in the file and word it with the rule's template."""
         line, column = self.source.locate(hit.path)
         dotted = self.source.dotted(hit.path)
-        message = rule.message.format(field=dotted, **hit.values)
+        from procure.i18n import gettext
+
+        message = gettext(rule.message).format(field=dotted, **hit.values)
         return Finding(self.file, line, column, dotted, rule.code, rule.severity, message)
 
 
@@ -94,23 +96,27 @@ class Rule:
 
     # Titles, explanations and sources may state numbers from legal.yaml and check_policy.yaml;
     # they are templates filled in when read (see procure.checks.facts), so they never drift.
+    # They are translated (procure.i18n) before they are filled in.
     @property
     def title(self) -> str:
         from procure.checks.facts import fill
+        from procure.i18n import gettext
 
-        return fill(self.title_template)
+        return fill(gettext(self.title_template))
 
     @property
     def explanation(self) -> str:
         from procure.checks.facts import fill_paragraphs
+        from procure.i18n import gettext
 
-        return fill_paragraphs(self.explanation_template)
+        return fill_paragraphs(gettext(self.explanation_template))
 
     @property
     def sources(self) -> tuple[str, ...]:
         from procure.checks.facts import fill
+        from procure.i18n import gettext
 
-        return tuple(fill(s) for s in self.source_templates)
+        return tuple(fill(gettext(s)) for s in self.source_templates)
 
     @property
     def external(self) -> bool:
@@ -120,8 +126,10 @@ class Rule:
 
     @property
     def family(self) -> str:
-        """The family a code belongs to, from its hundreds digit."""
-        return FAMILIES.get(self.code[3], "other")
+        """The family a code belongs to, from its hundreds digit (in the user's language)."""
+        from procure.i18n import gettext
+
+        return gettext(FAMILIES.get(self.code[3], "other"))
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         """The findings of this rule for one file."""

@@ -240,7 +240,7 @@ def implausible_amount(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    code="PRC508",
+    code="PRC509",
     name="latest-publication-date",
     severity="info",
     title="The latest day the tender can be published for its deadline",

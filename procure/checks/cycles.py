@@ -28,7 +28,7 @@ from procure.checks.core import Context, Hit, rule
         adjust or stop. With long iterations, too much money and time go by
         between decisions, and a failing approach shows late. Two to six weeks
         is common in agile contracts; the problem statement refuses more than
-        13 weeks outright (SPEC's input contract), and this rule warns above
+        13 weeks outright (rule 2 of docs/problem-statement.md), and this rule warns above
         {policy.longest_short_iteration_weeks} weeks. The limit is procure's policy, set in
         procure/data/check_policy.yaml.
     """,

@@ -1,4 +1,4 @@
-"""PRC010, PRC011, PRC020, PRC021: codes that :mod:`procure.checking` reports, documented with the rules.
+"""PRC010, PRC011, PRC020, PRC021, PRC030: codes that :mod:`procure.checking` reports, documented with the rules.
 
 Validation errors, the loader's warnings and the documents' placeholders are
 found by the loader and the renderer, not by a rule, but ``procure check``
@@ -26,7 +26,7 @@ external(
         reported at once, each at its own line. The other rules run only on a
         file that loads, so fix these first.
     """,
-    sources=("SPEC.md, 'Rules every valid file obeys' (the input contract of procure)",),
+    sources=("docs/problem-statement.md in procure's repository, 'Rules every valid file obeys'",),
 )
 
 external(
@@ -42,7 +42,8 @@ external(
         that the text still reads as intended and remove the characters from
         the file to silence the warning.
     """,
-    sources=("SPEC.md, rule 7", "XML 1.0, section 2.2 (characters a document may hold)"),
+    sources=("docs/problem-statement.md in procure's repository, rule 7",
+             "XML 1.0, section 2.2 (characters a document may hold)"),
 )
 
 external(
@@ -59,7 +60,7 @@ external(
         publishing pipeline uses: a published tender must not contain gaps.
         Fill in the field the placeholder names.
     """,
-    sources=("SPEC.md, 'Drafts versus publishable packs'",),
+    sources=("docs/problem-statement.md in procure's repository, 'Drafts and publishable packs'",),
 )
 
 external(
@@ -79,4 +80,21 @@ external(
         value would settle the decision.
     """,
     sources=("procure's own rule: a document never presents procure's choice as the buyer's",),
+)
+
+external(
+    code="PRC030",
+    name="not-written",
+    severity="error",
+    title="The documents could not be written",
+    message="{field}: why the documents were not written (from procure render)",
+    explanation="""
+        procure render loaded the file but could not write its documents: the
+        output folder cannot be created or written to, a file is in the way, or
+        another file of the same batch has the same reference, so its documents
+        would replace these. Nothing is written for the file: a pack is written
+        whole or not at all. Fix the folder or its permissions, or give each
+        problem statement its own reference.
+    """,
+    sources=("docs/problem-statement.md in procure's repository, 'Keys' (reference)",),
 )

@@ -111,7 +111,9 @@ def _stages(rule: ProcedureRule) -> str:
 
 def standstill_example(days: int) -> str:
     """'a decision sent on 10 April 2027 runs until 30 April, and the earliest start is 1 May'."""
-    last = _EXAMPLE_DECISION + timedelta(days=days)
+    from procure.legal import extend_to_working_day
+
+    last = extend_to_working_day(_EXAMPLE_DECISION + timedelta(days=days))
     start = last + timedelta(days=1)
     return (f"a decision sent on {_day(_EXAMPLE_DECISION, year=True)} runs until {_day(last)}, "
             f"and the earliest start is {_day(start)}")

@@ -124,24 +124,39 @@ def _european_codes(ctx: Context) -> list[str]:
 
 @rule(
     code="PRC404",
-    name="buyer-kind-assumed",
-    severity="info",
-    title="buyer.kind is absent: the central-government threshold was assumed",
-    message="{field} is not set: the lower, central-government threshold ({threshold}) was assumed; "
-            "set kind: sub_central for a municipality, province or water board",
+    name="buyer-kind-decides",
+    severity="warning",
+    title="buyer.kind is absent and the value lies between the two thresholds",
+    message="{field} is not set and the maximum value {value} lies between the threshold for central "
+            "government ({central}) and the one for sub-central authorities ({sub_central}): whether the "
+            "contract is European depends on it; the documents show a placeholder for the procedure; "
+            "set kind: central or kind: sub_central (or buyer.authority_type)",
     explanation="""
         The EU threshold for services depends on who buys: central government
         authorities have a lower one than sub-central authorities
         (municipalities, provinces, water boards and most other public bodies).
-        Without buyer.kind, procure applies the lower threshold, which is the
-        safe choice: a procedure may be heavier than necessary, never lighter
-        than the law requires. The tender document says that it assumed this.
+        When buyer.kind is absent and the value lies at or above the central
+        threshold but below the sub-central one, the answer to "is this a
+        European tender?" depends on the kind. procure decides nothing silently
+        there: the documents show a placeholder where the procedure, its legal
+        basis and its reasons stand, and this rule reports it (an error under
+        --strict). Where the value decides the question whatever the kind
+        (below both thresholds, or at or above both), nothing is reported and
+        the documents say nothing about the kind. buyer.authority_type
+        (municipality, province, water_board: sub-central; central_government:
+        central) settles the kind as well.
     """,
     sources=_SOURCES_VALUE,
 )
-def buyer_kind_assumed(ctx: Context) -> Iterator[Hit]:
-    if ctx.decision.kind_assumed:
-        yield Hit(("buyer", "kind"), {"threshold": money(ctx.decision.threshold, ctx.decision.threshold_currency)})
+def buyer_kind_decides(ctx: Context) -> Iterator[Hit]:
+    d = ctx.decision
+    if d.undecided:
+        currency = ctx.problem.iteration_budget.currency
+        yield Hit(("buyer", "kind"), {
+            "value": money(d.maximum_value, currency),
+            "central": money(d.threshold_central, d.threshold_currency),
+            "sub_central": money(d.threshold_sub_central, d.threshold_currency),
+        })
 
 
 @rule(
@@ -264,18 +279,19 @@ def thresholds_out_of_date(ctx: Context) -> Iterator[Hit]:
 @rule(
     code="PRC407",
     name="currency-not-euro",
-    severity="warning",
-    title="Amounts are not in euros, but the thresholds are",
-    message="{field} is {currency}: the EU thresholds are in {threshold_currency} and procure compared the "
-            "amounts as if they were {threshold_currency}; check the value against the threshold in {currency} "
-            "and set tender.procedure explicitly",
+    severity="error",
+    title="Amounts are not in euros: procure writes Dutch-law documents in euros",
+    message="{field} is {currency}: procure writes Dutch-law tender documents, whose thresholds and "
+            "amounts are in {threshold_currency}; convert the amounts and set currency: {threshold_currency} "
+            "(render refuses this file)",
     explanation="""
-        The thresholds of Directive 2014/24/EU are set in euros; for member states
-        outside the euro area the Commission publishes their value in the
-        national currency. procure compares the maximum value with the euro
-        figure, so for another currency the procedure it derives can be wrong.
-        Check the value against the threshold in that currency, and set
-        tender.procedure explicitly.
+        The documents procure writes state Dutch law, and the thresholds that
+        decide the procedure are set in euros (Directive 2014/24/EU, article
+        4). A problem statement whose amounts are in another currency cannot
+        be compared with them without a conversion procure does not make, and
+        a Dutch tender states its amounts in euros. So this is an error, and
+        procure render refuses to write documents for the file: convert the
+        amounts to euros and set iteration_budget.currency: EUR.
     """,
     sources=("Directive 2014/24/EU, article 6 (thresholds in national currencies)",),
 )

@@ -28,6 +28,15 @@ def day(value: date | datetime | None) -> date | None:
     return value
 
 
+def shift(start: date, days: int) -> date:
+    """``start`` moved by ``days`` calendar days, held at the calendar's ends instead of overflowing
+    (the loader keeps dates in a sensible range; this keeps a check from ever crashing on one)."""
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def days_between(start: date | datetime | None, end: date | datetime | None) -> int | None:
     """Calendar days from ``start`` to ``end`` (None when either is missing)."""
     first, last = day(start), day(end)
@@ -53,8 +62,10 @@ def _tender_days(ctx: Context, start: str, end: str) -> int | None:
     explanation="""
         European procedures have minimum periods between sending the notice and
         the deadline, so that bidders from anywhere in the EU can prepare a
-        tender. In calendar days, as procure's legal data
-        (procure/data/legal.yaml) records them:
+        tender. The Netherlands kept longer periods than the directive's when
+        it transposed it (Aanbestedingswet 2012, articles 2.71 and 2.74a), and
+        a Dutch buyer is bound by the Dutch ones. In calendar days, as
+        procure's legal data (procure/data/legal.yaml) records them:
 
         {european_periods}
 
@@ -69,7 +80,12 @@ def _tender_days(ctx: Context, start: str, end: str) -> int | None:
         complexity of the contract and the time needed to prepare a tender.
     """,
     sources=(
-        "Directive 2014/24/EU, articles 27 to 31 (minimum periods) and 47(1) (complexity of the contract)",
+        "Aanbestedingswet 2012, article 2.71 (45 days for tenders in the open procedure; 30 days for "
+        "requests to participate and 40 for tenders in the restricted procedure and the competitive "
+        "procedure with negotiation) and article 2.74a (5 days less when tenders may be submitted "
+        "electronically)",
+        "Directive 2014/24/EU, articles 27 to 31 (minimum periods, which the Netherlands lengthened) and "
+        "47(1) (complexity of the contract)",
         "Regulation (EEC, Euratom) No 1182/71, article 3 (counting periods in days)",
     ),
 )
@@ -83,8 +99,8 @@ def submission_period_too_short(ctx: Context) -> Iterator[Hit]:
     yield Hit(("tender", "submission_deadline"), {
         "days": days, "procedure": ctx.legal.procedures[d.code].name.en, "required": required,
         "stages": " + ".join(f"{n} for {what}" for n, what in stages if n),
-        "basis": ctx.legal.procedures[d.code].legal_basis.en,
-        "earliest": (day(tender.published) + timedelta(days=required)).isoformat(),
+        "basis": ctx.legal.procedures[d.code].source or ctx.legal.procedures[d.code].legal_basis.en,
+        "earliest": shift(day(tender.published), required).isoformat(),
     })
 
 
@@ -124,9 +140,9 @@ def _questions(ctx: Context) -> tuple[int, date] | None:
         still use them (procure/data/check_policy.yaml).
     """,
     sources=(
-        "Directive 2014/24/EU, article 53(2) (additional information at least "
-        "{legal.additional_information_days} days before the deadline)",
-        "Dutch practice: the nota van inlichtingen (isgv.nl, 'Nota van inlichtingen')",
+        "Aanbestedingswet 2012, article 2.54(1) (additional information at the latest "
+        "{legal.additional_information_days} days before the deadline; the directive's article 53(2) "
+        "has six)",
         "{policy_source[days_to_answer_questions]}",
     ),
 )
@@ -137,9 +153,9 @@ def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
         return
     days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "legal": legal, "answers_by": (deadline - timedelta(days=legal)).isoformat(),
+        "days": days, "legal": legal, "answers_by": shift(deadline, -legal).isoformat(),
         "basis": ctx.legal.additional_information_basis.en,
-        "latest": (deadline - timedelta(days=legal + ctx.policy.days_to_answer_questions)).isoformat(),
+        "latest": shift(deadline, -(legal + ctx.policy.days_to_answer_questions)).isoformat(),
     })
 
 
@@ -165,7 +181,7 @@ def questions_after_answer_limit(ctx: Context) -> Iterator[Hit]:
         not law, from procure/data/check_policy.yaml).
     """,
     sources=(
-        "Directive 2014/24/EU, article 53(2) (additional information at least "
+        "Aanbestedingswet 2012, article 2.54(1) (additional information at the latest "
         "{legal.additional_information_days} days before the deadline)",
         "{policy_source[days_to_answer_questions]}",
     ),
@@ -180,7 +196,7 @@ def questions_too_late(ctx: Context) -> Iterator[Hit]:
         return  # PRC502 speaks
     days, deadline = found
     yield Hit(("tender", "questions_due"), {
-        "days": days, "minimum": minimum, "latest": (deadline - timedelta(days=minimum)).isoformat(),
+        "days": days, "minimum": minimum, "latest": shift(deadline, -minimum).isoformat(),
     })
 
 
@@ -215,7 +231,7 @@ def consultation_response_too_short(ctx: Context) -> Iterator[Hit]:
     minimum = ctx.policy.shortest_fair_consultation_days
     days = days_between(consultation.session.when, consultation.responses_due)
     if days is not None and days < minimum:
-        earliest = day(consultation.session.when) + timedelta(days=minimum)
+        earliest = shift(day(consultation.session.when), minimum)
         yield Hit(("consultation", "responses_due"), {
             "days": days, "minimum": minimum, "earliest": earliest.isoformat(),
         })
@@ -252,7 +268,7 @@ def consultation_too_close_to_tender(ctx: Context) -> Iterator[Hit]:
     minimum = ctx.policy.days_to_process_consultation
     days = days_between(consultation.responses_due, tender.published)
     if days is not None and days < minimum:
-        earliest = day(consultation.responses_due) + timedelta(days=minimum)
+        earliest = shift(day(consultation.responses_due), minimum)
         yield Hit(("tender", "published"), {"days": days, "minimum": minimum, "earliest": earliest.isoformat()})
 
 
@@ -261,19 +277,23 @@ def _standstill_hit(ctx: Context) -> Hit | None:
     tender = ctx.problem.tender
     if tender is None or tender.award_decision is None or tender.contract_start is None:
         return None
+    from procure.legal import standstill_end
+
     standstill = ctx.decision.standstill_days
     decided = day(tender.award_decision)
-    earliest = decided + timedelta(days=standstill + 1)  # the day after the last day of the standstill
+    last = standstill_end(decided)  # extended to a working day (Algemene termijnenwet)
+    earliest = shift(last, 1)
     if day(tender.contract_start) >= earliest:
         return None
     return Hit(("tender", "contract_start"), {
         "days": days_between(decided, tender.contract_start), "standstill": standstill,
-        "last": (decided + timedelta(days=standstill)).isoformat(), "earliest": earliest.isoformat(),
+        "last": last.isoformat(), "earliest": earliest.isoformat(),
     })
 
 
 _STANDSTILL_MESSAGE = ("{field} is {days} days after the award decision; the standstill of {standstill} "
-                       "calendar days runs until {last}: start on {earliest} or later")
+                       "calendar days runs until {last} (a last day on a weekend or public holiday moves to "
+                       "the next working day): start on {earliest} or later")
 _STANDSTILL_EXPLANATION = """
     After the award decision is sent, the buyer must wait before concluding
     the contract, so that a losing bidder can ask a court to stop it (the
@@ -281,9 +301,12 @@ _STANDSTILL_EXPLANATION = """
     {legal.standstill_days} calendar days (procure/data/legal.yaml), counted
     from the day after the decision was sent. The contract may be concluded,
     and so start, only after the last of those days: {standstill_example}.
-    Courts have applied the Algemene termijnenwet, so that a last day
-    on a weekend or public holiday moves to the next working day; procure
-    does not know holidays, so leave a margin.
+    Under the Algemene termijnenwet (article 1) a last day on a Saturday,
+    Sunday or public holiday of that law's article 3 (New Year's Day, Good
+    Friday, Easter Monday, King's Day, 5 May, Ascension Day, Whit Monday,
+    Christmas Day and Boxing Day) moves to the next working day; procure
+    computes those holidays. Days that a royal decree equates with a holiday
+    for a given year are not known to procure: check them.
 """
 
 
@@ -300,7 +323,9 @@ _STANDSTILL_EXPLANATION = """
     sources=(
         "Directive 89/665/EEC as amended by Directive 2007/66/EC, article 2a (a minimum standstill "
         "that member states may lengthen; the Netherlands chose {legal.standstill_days} days)",
-        "Aanbestedingswet 2012, article 2.127",
+        "Aanbestedingswet 2012, article 2.127(2) and (3) (from the day after sending, at least "
+        "{legal.standstill_days} calendar days)",
+        "Algemene termijnenwet, articles 1(1) and 3 (a period ending on a weekend or public holiday)",
     ),
 )
 def standstill_too_short(ctx: Context) -> Iterator[Hit]:
@@ -317,7 +342,7 @@ def standstill_too_short(ctx: Context) -> Iterator[Hit]:
     message=_STANDSTILL_MESSAGE,
     explanation=_STANDSTILL_EXPLANATION + """
     Below the threshold the statutory standstill does not apply (article
-    2.127(4)), but with several bidders (national_open, multiple_private) a
+    2.127(4)(a)), but with several bidders (national_open, multiple_private) a
     losing bidder still needs a chance to object before the contract is
     concluded, and many buyers' procurement policies use the same
     {legal.standstill_days} days.
@@ -334,3 +359,49 @@ def standstill_advised(ctx: Context) -> Iterator[Hit]:
     d = ctx.decision
     if hit is not None and not d.european and d.several_bidders:
         yield hit
+
+
+_PLANNING_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("tender", "published"), ("tender", "questions_due"), ("tender", "submission_deadline"),
+    ("tender", "award_decision"), ("tender", "contract_start"),
+    ("consultation", "session", "when"), ("consultation", "responses_due"),
+)
+
+
+@rule(
+    code="PRC508",
+    name="date-not-a-working-day",
+    severity="warning",
+    title="A date in the planning falls on a weekend or a Dutch public holiday",
+    message="{field} is {date}, {what}: move it to a working day ({suggestion} is the next one)",
+    explanation="""
+        Publication, deadlines, the consultation session, the award decision
+        and the start of the contract are working days in practice: bidders
+        and the buyer's staff must be able to act on them, and a statutory
+        period that ends on a Saturday, Sunday or public holiday runs on to
+        the next working day anyway (Algemene termijnenwet, article 1). The
+        public holidays are those of that law's article 3 (New Year's Day,
+        Good Friday, Easter Monday, King's Day, 5 May every year, Ascension
+        Day, Whit Monday, Christmas Day and Boxing Day), computed by procure
+        from procure/data/legal.yaml.
+    """,
+    sources=(
+        "Algemene termijnenwet, articles 1(1) and 3",
+    ),
+)
+def date_not_a_working_day(ctx: Context) -> Iterator[Hit]:
+    from procure.legal import extend_to_working_day, holiday_name
+
+    for path in _PLANNING_FIELDS:
+        value: object = ctx.problem
+        for part in path:
+            value = getattr(value, part, None) if value is not None else None
+        when = day(value)  # type: ignore[arg-type]
+        if when is None or not isinstance(when, date):
+            continue
+        holiday = holiday_name(when, "en")
+        if holiday is None and when.weekday() < 5:
+            continue
+        what = f"a public holiday ({holiday})" if holiday else ("a Saturday" if when.weekday() == 5 else "a Sunday")
+        yield Hit(path, {"date": when.isoformat(), "what": what,
+                         "suggestion": extend_to_working_day(when).isoformat()})

@@ -72,8 +72,10 @@ def check_policy() -> CheckPolicy:
     """The policy limits, read and checked once per process."""
     import yaml
 
+    from procure.errors import yaml_loader
+
     text = resources.files("procure").joinpath("data", "check_policy.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = yaml_loader()  # the one parser everywhere
     return parse_check_policy(yaml.load(text, Loader=loader))
 
 

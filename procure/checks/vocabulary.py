@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from procure.errors import InputError, Issue, Location, yaml_problem
+from procure.errors import InputError, Issue, Location, yaml_loader, yaml_problem
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LANGUAGES = ("nl", "en")
@@ -96,8 +96,8 @@ def _data() -> tuple[dict[str, Any], dict[str, Any]]:
     """Both vocabulary files, parsed once per process."""
     import yaml
 
-    solution = yaml.safe_load((DATA / "solution_words.yaml").read_text(encoding="utf-8"))
-    outcome = yaml.safe_load((DATA / "outcome_words.yaml").read_text(encoding="utf-8"))
+    solution = yaml.load((DATA / "solution_words.yaml").read_text(encoding="utf-8"), Loader=yaml_loader())
+    outcome = yaml.load((DATA / "outcome_words.yaml").read_text(encoding="utf-8"), Loader=yaml_loader())
     return solution, outcome
 
 
@@ -188,7 +188,7 @@ def _parse_words(raw: bytes, name: str) -> object:
         raise _words_error(name, f"the words file is not valid UTF-8 here (byte 0x{raw[err.start]:02X}); "
                                  "save it as UTF-8", line, column) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=yaml_loader())
     except yaml.MarkedYAMLError as err:
         line, column, detail = yaml_problem(err)
         raise _words_error(name, f"the words file is not valid YAML: {detail}", line, column) from None

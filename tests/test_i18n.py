@@ -1,0 +1,124 @@
+"""Dutch users read Dutch: the catalogue covers every message, keeps every placeholder, and is used."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from procure import i18n
+from procure.cli import cli
+from tests.conftest import ROOT
+
+PO = ROOT / "procure" / "locale" / "nl" / "LC_MESSAGES" / "procure.po"
+FAULTY = ROOT / "examples" / "faulty" / "solution-first.yaml"
+
+
+def _needed() -> dict[str, str]:
+    """Every message procure shows that must have a Dutch text, with where it comes from."""
+    from babel.messages.extract import extract_from_file
+
+    from procure.checks import RULES
+    from procure.checks.core import FAMILIES
+
+    needed: dict[str, str] = {}
+    for path in ("procure/cli.py", "procure/checks/output.py", "procure/scaffold.py"):
+        for _line, message, _comments, _context in extract_from_file(
+                "python", str(ROOT / path), keywords={"_": None, "ngettext": (1, 2)}):
+            needed[message[0] if isinstance(message, tuple) else message] = path
+    commands = [cli, *cli.commands.values()]
+    for command in commands:
+        needed[inspect.cleandoc(command.help or "")] = f"{command.name} --help"
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                needed[param.help] = f"{command.name} {param.opts[0]}"
+    for rule in RULES:
+        for text in (rule.title_template, rule.message, rule.explanation_template, *rule.source_templates):
+            needed[text] = rule.code
+    for family in FAMILIES.values():
+        needed[family] = "rule family"
+    return needed
+
+
+def test_every_message_has_a_dutch_translation() -> None:
+    """A new message, help text or rule without Dutch fails here: add its msgstr to procure.po."""
+    table = i18n.catalogue("nl")
+    missing = sorted(f"{where}: {text[:60]!r}" for text, where in _needed().items() if text not in table)
+    assert not missing, "translate these in procure/locale/nl/LC_MESSAGES/procure.po:\n" + "\n".join(missing)
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_translations_keep_every_placeholder_of_the_english() -> None:
+    from babel.messages.pofile import read_po
+
+    with PO.open("rb") as handle:
+        catalogue = read_po(handle, locale="nl")
+    checked = 0
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english, dutch in zip(ids, forms):
+            assert _fields(dutch) == _fields(english), (english, dutch)
+            checked += 1
+    assert checked > 200
+
+
+def test_no_compiled_catalogue_is_committed_and_the_po_is_the_source() -> None:
+    tracked = subprocess.run(["git", "ls-files", "procure/locale"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "procure.po" in tracked and ".mo" not in tracked
+
+
+@pytest.mark.parametrize(("env", "dutch"), [({"LANG": "nl_NL.UTF-8"}, True), ({"LC_ALL": "nl_BE.UTF-8"}, True),
+                                            ({"LANG": "en_GB.UTF-8"}, False), ({"LANG": "C"}, False),
+                                            ({"LANGUAGE": "nl:en", "LANG": "en_US.UTF-8"}, True),
+                                            ({"PROCURE_LANG": "en", "LANG": "nl_NL.UTF-8"}, False)])
+def test_the_language_comes_from_the_locale(env: dict[str, str], dutch: bool) -> None:
+    assert i18n.detect(env) == ("nl" if dutch else "en")
+
+
+def _procure(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES",
+                                                               "PROCURE_LANG")}
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), clean.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-m", "procure", *args], capture_output=True, text=True,
+                          env={**clean, **env})
+
+
+def test_check_speaks_dutch_to_a_dutch_locale() -> None:
+    result = _procure("check", str(FAULTY), LANG="nl_NL.UTF-8")
+    assert result.returncode == 1
+    assert result.stdout.rstrip().endswith("3 fouten, 8 waarschuwingen, 3 info in 1 gecontroleerd bestand")
+    assert "PRC505 error: tender.contract_start: ligt 11 dagen na de gunningsbeslissing" in result.stdout
+    english = _procure("check", str(FAULTY), LANG="en_GB.UTF-8")
+    assert english.stdout.rstrip().endswith("3 errors, 8 warnings, 3 info in 1 file checked")
+
+
+def test_lang_option_help_list_rules_and_explain_in_dutch() -> None:
+    runner = CliRunner()
+    try:
+        helped = runner.invoke(cli, ["--lang", "nl", "check", "--help"])
+        assert "Gebruik: " in helped.output and "Toon deze hulp en stop." in helped.output
+        assert "Valideer probleemstellingen" in helped.output
+        rules = runner.invoke(cli, ["--lang", "nl", "check", "--list-rules"])
+        assert "probleem, geen oplossing:" in rules.output
+        explained = runner.invoke(cli, ["--lang", "nl", "check", "--explain", "PRC301"])
+        assert "Familie: korte cycli" in explained.output and "Bronnen:" in explained.output
+        assert "go/no-go-beslissing" in explained.output
+        wrong = runner.invoke(cli, ["--lang", "nl", "render", "--bogus"])
+        assert wrong.exit_code == 2 and "Fout: Onbekende optie '--bogus'" in wrong.output
+        english = runner.invoke(cli, ["--lang", "en", "check", "--help"])
+        assert "Usage: " in english.output and "Show this message and exit." in english.output
+    finally:
+        i18n.set_language("en")
