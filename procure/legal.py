@@ -509,7 +509,7 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
         standstill_applies=european or several,
         standstill_statutory=european,
         standstill_end=end,
-        earliest_contract_date=end + timedelta(days=1) if end is not None else None,
+        earliest_contract_date=later(end, 1) if end is not None else None,
         sub_central_may_agree_period=european and kind == "sub_central" and known is not None
         and code in ("restricted", "competitive_with_negotiation"),
         # Undecided: the weaker, by-analogy wording, which is never a wrong Part 2 citation.
@@ -558,11 +558,20 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in public_holidays(day.year)
 
 
+def later(day: date, days: int) -> date:
+    """``day`` plus ``days`` calendar days, held at the calendar's last day instead of overflowing
+    (the loader refuses dates outside 1990-2200, but library callers may pass any date)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def extend_to_working_day(day: date) -> date:
     """``day``, or the next working day when it is a Saturday, Sunday or public holiday
     (Algemene termijnenwet, article 1(1))."""
-    while not is_working_day(day):
-        day += timedelta(days=1)
+    while not is_working_day(day) and day < date.max:
+        day = later(day, 1)
     return day
 
 
@@ -573,7 +582,7 @@ def standstill_end(sent: date) -> date:
     data's number of calendar days, and a last day on a weekend or public holiday runs
     on to the next working day (Algemene termijnenwet, article 1(1)).
     """
-    return extend_to_working_day(sent + timedelta(days=legal_data().standstill_days))
+    return extend_to_working_day(later(sent, legal_data().standstill_days))
 
 
 # ---------------------------------------------------------------- facts for templates

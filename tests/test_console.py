@@ -35,8 +35,9 @@ def test_render_on_a_cp1252_console(tmp_path: Path, fmt: str) -> None:
     assert (folder / "out" / "T-1-tender.docx").exists()
     out = result.stdout.decode("cp1252")
     if fmt == "json":
-        assert json.loads(out)[0]["documents"][0]["path"].endswith("T-1-consultation.docx")
-        assert "offerte-č" in json.loads(out)[0]["input"]
+        first = json.loads(out)["results"][0]
+        assert first["documents"][0]["path"].endswith("T-1-consultation.docx")
+        assert "offerte-č" in first["input"]
     else:
         assert "offerte-\\u010d" in out and "wrote" in out
         assert "offerte-\\u010d" in result.stderr.decode("cp1252")

@@ -99,7 +99,9 @@ def test_the_release_says_what_the_problem_statement_says() -> None:
     assert [(d["id"], d["language"], d["documentType"]) for d in tender_release["tender"]["documents"]] == [
         ("W-tender.docx", "nl", "biddingDocuments")]
     tender = tender_release["tender"]
-    assert tender["value"] == {"amount": 450000, "currency": "EUR"}
+    # the maximum value of the whole contract: iterations, options, exit support and scale-up options
+    assert tender["value"] == {"amount": int(loaded.problem.maximum_value), "currency": "EUR"}
+    assert loaded.problem.maximum_value > 450000
     assert tender["procurementMethod"] == "open" and tender["procurementMethodDetails"] == "openbare procedure"
     assert tender["awardCriteria"] == "ratedCriteria"
     (lot,) = tender["lots"]
@@ -108,7 +110,7 @@ def test_the_release_says_what_the_problem_statement_says() -> None:
                        ("quality", "Samenwerken met melders en medewerkers", 25),
                        ("quality", "Betrouwbaarheid tijdens hoogwater", 15), ("price", "Prijs", 25)]
     assert lot["hasOptions"] is True and "6 aanvullende iteratie(s) van 3 weken" in lot["options"]["description"]
-    assert tender["tenderPeriod"] == {"startDate": "2027-05-10T00:00:00+02:00", "endDate": "2027-06-21T23:59:59+02:00"}
+    assert tender["tenderPeriod"] == {"startDate": "2027-05-10T00:00:00+02:00", "endDate": "2027-06-21T12:00:00+02:00"}
     assert tender["enquiryPeriod"]["endDate"] == "2027-06-04T23:59:59+02:00"
     assert tender["awardPeriod"]["endDate"] == "2027-07-12T23:59:59+02:00"
     milestones = [(m["type"], m.get("dueDate")) for m in tender["milestones"]]

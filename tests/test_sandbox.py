@@ -105,9 +105,10 @@ def _render(tmp_path: Path, body: str, problem_text: str = MINIMAL) -> str:
 def test_templates_get_plain_data_only(tmp_path: Path) -> None:
     from procure.build import template_context
     from procure.loader import load_problem
+    from procure.templating import load_strings
 
     loaded = load_problem(write(tmp_path, MINIMAL))
-    context = template_context(loaded, "tender", {"units": {"week": ["week", "weeks"]}})
+    context = template_context(loaded, "tender", load_strings("en"))
 
     def walk(value: object) -> None:
         if isinstance(value, PlainMap):
@@ -175,8 +176,9 @@ def test_the_json_of_a_refused_template_is_complete(tmp_path: Path) -> None:
     folder = _override(tmp_path, ESCAPES["model_dump_json"])
     result = CliRunner().invoke(cli, ["render", str(problem), "--templates", str(folder), "-o",
                                       str(tmp_path / "out"), "--format", "json"])
-    data = json.loads(result.stdout)
-    assert data[0]["ok"] is False and "unsafe" in data[0]["issues"][0]["message"]
+    report = json.loads(result.stdout)
+    assert [r["status"] for r in report["results"]] == ["failed"]
+    assert any("unsafe" in f["message"] and f["severity"] == "error" for f in report["findings"])
 
 
 # --- limits: a template may not run for ever, fill the memory or print without end ---------------
@@ -265,13 +267,12 @@ def test_a_crash_in_one_file_of_a_batch_leaves_the_others(tmp_path: Path, monkey
                                           "-j", jobs, "--format", "json"])
         assert_no_traceback(result)
         assert result.exit_code == 1
-        data = json.loads(result.stdout)
-        assert [d["ok"] for d in data] == [True, False, True]
-        message = data[1]["issues"][0]["message"]
-        assert data[1]["issues"][0]["file"] == str(second)
-        assert "internal error (RuntimeError: boom)" in message and "report it" in message
-        assert sorted(p.name for p in out.iterdir()) == ["T-1-consultation.docx", "T-1-tender.docx",
-                                                         "T-3-consultation.docx", "T-3-tender.docx"]
+        report = json.loads(result.stdout)
+        assert [d["status"] == "failed" for d in report["results"]] == [False, True, False]
+        (crashed,) = [f for f in report["findings"] if f["file"] == str(second)]
+        assert "internal error (RuntimeError: boom)" in crashed["message"] and "report it" in crashed["message"]
+        names = sorted(p.name for p in out.iterdir())
+        assert {name.split("-", 2)[1] for name in names} == {"1", "3"} and "T-1-tender.docx" in names
     text = CliRunner().invoke(cli, ["render", str(first), str(second), "-o", str(tmp_path / "out3")])
     assert "internal error" in text.output and "wrote" in text.output
 
@@ -291,7 +292,7 @@ def test_a_crash_in_one_file_of_a_check_leaves_the_others(tmp_path: Path, monkey
     second = write(tmp_path, MINIMAL, "b.yaml")
     result = CliRunner().invoke(cli, ["check", str(first), str(second), "--format", "json"])
     assert_no_traceback(result)
-    findings = json.loads(result.stdout)
+    findings = json.loads(result.stdout)["findings"]
     crashed = [f for f in findings if f["file"] == str(second)]
     assert len(crashed) == 1 and "internal error (RecursionError: deep)" in crashed[0]["message"]
     assert any(f["file"] == str(first) for f in findings)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from procure.checks.core import Context, Hit, rule
 from procure.checks.periods import day
 from procure.contract import constraints_covering, crosscheck_policy, measurement_weeks
+from procure.legal import later
 
 
 #: procure's own limits for these rules; the explanations state them from the data, so they never drift.
@@ -271,9 +272,9 @@ def latest_publication_date(ctx: Context) -> Iterator[Hit]:
     if d.european:
         required = sum(n for n in (d.min_request_days, d.min_submission_days) if n)
         if required:
-            limits.append((deadline - timedelta(days=required), f"the legal minimum of {required} days"))
+            limits.append((later(deadline, -required), f"the legal minimum of {required} days"))
     if tender.questions_due is not None:
-        limits.append((day(tender.questions_due) - timedelta(days=1), "before the questions close"))
+        limits.append((later(day(tender.questions_due), -1), "before the questions close"))
     if not limits:
         return
     latest, reason = min(limits)
