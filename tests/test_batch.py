@@ -72,12 +72,15 @@ def test_bad_input_is_reported_with_its_location_and_the_rest_is_built(tmp_path:
     assert "5 built, 0 skipped, 1 failed" in result.stderr
     assert "\r[" not in result.stderr  # no progress bar when stderr is not a terminal
     pack = tmp_path / "out" / "GEN-0000"
-    assert sorted(p.name for p in pack.iterdir()) == [
-        "GEN-0000-consultation.docx", "GEN-0000-tender.docx", "manifest.json"]
+    from procure.build import KINDS
+
+    assert sorted(p.name for p in pack.iterdir()) == sorted(
+        [f"GEN-0000-{kind}.docx" for kind in KINDS if kind != "request_single"] + ["manifest.json"])
     manifest = validate(pack / "manifest.json")
     assert manifest["input"]["path"] == str(tmp_path / "in" / "p0000.yaml")
     assert manifest["legal_data"]["thresholds"]["reference_date"] == "2027-05-10"
-    assert [o["name"] for o in manifest["outputs"]] == ["GEN-0000-consultation.docx", "GEN-0000-tender.docx"]
+    assert sorted(o["name"] for o in manifest["outputs"]) == sorted(
+        f"GEN-0000-{kind}.docx" for kind in KINDS if kind != "request_single")
     batch = validate(tmp_path / "out" / "manifest.json")
     assert [p["reference"] for p in batch["packs"]] == [f"GEN-{i:04d}" for i in (0, 1, 3, 4, 5)]
     assert [Path(f["input"]).name for f in batch["failed"]] == ["p0002.yaml"]
