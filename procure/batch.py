@@ -489,7 +489,8 @@ def stage_pack(task: Task) -> Staged | InputResult:
     try:
         findings = _lint(loaded, task.input, options.strict)
         documents = [build_document(loaded, kind, build_options) for kind in build_options.kinds]
-        placeholders = [{"document": kind_path(Path(), task.reference, doc.kind, options.templates_dir).name, "kind": doc.kind,
+        placeholders = [{"document": kind_path(Path(), task.reference, doc.kind, options.templates_dir).name,
+                         "kind": doc.kind,
                          "placeholder": gap} for doc in documents for gap in doc.placeholders]
         if options.strict:
             findings += _placeholder_findings(loaded, placeholders, task.input)
@@ -497,7 +498,8 @@ def stage_pack(task: Task) -> Staged | InputResult:
             return InputResult(input=task.input, reference=task.reference, findings=findings,
                                input_sha256=task.input_sha256, seconds=time.perf_counter() - start)
         files: list[tuple[str, bytes, str]] = [
-            (kind_path(Path(), task.reference, doc.kind, options.templates_dir).name, doc.data, doc.kind) for doc in documents]
+            (kind_path(Path(), task.reference, doc.kind, options.templates_dir).name, doc.data, doc.kind)
+            for doc in documents]
         if options.ocds:
             from procure.ocds import ocds_bytes
 

@@ -154,3 +154,14 @@ def test_the_value_counts_scale_up_options_and_exit_support_without_a_ceiling() 
     problem = load_problem_text(variant(changes), "p.yaml").problem
     assert problem.maximum_value == 6 * 30000 + 5000 + 1000
     assert problem.minimum_commitment == 2 * 30000  # no minimum_iterations: the whole initial term
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_single_suppliers_agreement_and_form_name_the_request_not_a_tender_document(language: str) -> None:
+    single = load_problem_text(variant({"language": language, "tender.procedure": "single_private",
+                                        "iteration_budget.per_iteration": 8000}), "p.yaml")
+    title = load_strings(language)["documents"]["request_single"].lower()
+    tender = load_strings(language)["documents"]["tender"].lower()
+    for kind in ("agreement", "price_form"):
+        text = render_markdown(single, kind)
+        assert title in text and tender not in text.lower(), kind
