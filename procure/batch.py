@@ -20,8 +20,10 @@ The run, in order:
    temporary folder inside the output folder, its ``manifest.json`` last, and
    only then renamed to ``<reference>/``: an interrupted run leaves temporary
    folders (removed by the next run) but never a half-written pack.
-7. With ``--pdf``, one LibreOffice process converts every document of the
-   batch before the packs are moved into place.
+7. With ``--pdf``, each pack's documents carry their contents' page numbers
+   (one LibreOffice layout run per pack, in its worker), and one LibreOffice
+   process converts every document of the batch before the packs are moved
+   into place.
 8. The batch manifest (``manifest.json``, or ``manifest-shard-K-of-N.json``) is
    written last.
 
@@ -50,6 +52,7 @@ OLD_PREFIX = ".procure-old-"
 PATTERN_CHARS = set("*?[")
 LOAD_ERROR = "PRC010"
 BATCH_ERROR = "PRC012"
+LAYOUT_WARNING = "PRC013"  # --pdf: the contents could not be numbered
 
 
 def usable_cpus() -> int:
@@ -474,7 +477,7 @@ def _render_all(tasks: list[Task], options: BatchOptions) -> Iterator[Staged | I
 
 def stage_pack(task: Task) -> Staged | InputResult:
     """Render one pack into a temporary folder in the output folder (a worker's job)."""
-    from procure.build import BuildOptions, build_document, kind_path, pack_kinds
+    from procure.build import BuildOptions, build_document, build_documents, kind_path, pack_kinds
     from procure.manifest import sha256_bytes
 
     start = time.perf_counter()
@@ -488,7 +491,14 @@ def stage_pack(task: Task) -> Staged | InputResult:
     tmp: Path | None = None
     try:
         findings = _lint(loaded, task.input, options.strict)
-        documents = [build_document(loaded, kind, build_options) for kind in build_options.kinds]
+        if options.pdf or options.pdfa:
+            # A PDF shows the contents as the .docx holds them: LibreOffice lays the pack out once and
+            # the headings' pages are written into the contents (a warning when that fails).
+            layout_issues: list[Issue] = []
+            documents = build_documents(loaded, kinds, replace(build_options, toc_pages=True), layout_issues)
+            findings += [_finding(issue, LAYOUT_WARNING, task.input) for issue in layout_issues]
+        else:
+            documents = [build_document(loaded, kind, build_options) for kind in build_options.kinds]
         placeholders = [{"document": kind_path(Path(), task.reference, doc.kind, options.templates_dir).name,
                          "kind": doc.kind,
                          "placeholder": gap} for doc in documents for gap in doc.placeholders]

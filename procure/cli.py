@@ -251,7 +251,9 @@ def render(problems: tuple[str, ...], out_dir: Path, doc: str, templates_dir: tu
     files = _problem_files(problems)
     options = BuildOptions(out_dir=out_dir, kinds=_kinds(doc, templates_dir), templates_dir=templates_dir,
                            reference_doc=reference_doc, strict=strict, no_clobber=no_clobber,
-                           stdin_text=_read_stdin(files), toc_pages=toc_pages)
+                           stdin_text=_read_stdin(files),
+                           # a PDF shows the contents as the .docx holds them: with --pdf, number them
+                           toc_pages=True if toc_pages is None and (pdf or pdfa) else toc_pages)
     progress = _Progress(len(files), text=fmt == "text")
     try:
         results = render_batch(files, options, jobs=jobs, on_done=progress.done)

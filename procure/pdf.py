@@ -1,27 +1,30 @@
 """Tagged PDF, or PDF/A-2b, from the .docx documents, with LibreOffice.
 
-``soffice --convert-to pdf`` would leave the table of contents as the .docx
-carries it (entries without page numbers: LibreOffice does not recompute a
-TOC on import), and it starts one office per call. Instead, one LibreOffice
-process, with a private profile, runs a small Basic macro over the whole list
-of documents: it opens each one hidden, updates its indexes (the TOC gets its
-page numbers) and its fields, and exports it with ``writer_pdf_Export`` and
-the filter options ``UseTaggedPDF`` (accessibility: Dutch public bodies must
-publish accessible documents) and, for ``--pdfa``, ``SelectPdfVersion`` 2
-(PDF/A-2b, for archiving). The private profile is set up by a first start of
-LibreOffice (which writes the profile and then stops); the macro is written
-into it before the converting process starts.
+The documents carry their table of contents complete, page numbers included
+(procure.toc_pages lays them out once and writes the pages in), so LibreOffice
+only has to convert: one ``soffice --convert-to`` run, with a private profile,
+takes every document of the call, with the ``writer_pdf_Export`` filter options
+``UseTaggedPDF`` (accessibility: Dutch public bodies must publish accessible
+documents) and, for ``--pdfa``, ``SelectPdfVersion`` 2 (PDF/A-2b, for archiving).
+
+Earlier versions ran a Basic macro that updated the indexes before exporting.
+LibreOffice 7.4 aborts (SIGABRT) when it updates a table of contents in a
+document with comments, which every draft has (a comment on each placeholder);
+the abort left its lock files beside the documents, so every later attempt to
+open them failed ("Object variable not set"). Converting the finished .docx
+needs neither the macro nor an index update, and LibreOffice opens copies in a
+temporary folder, so a failure leaves nothing beside the user's files.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from procure.errors import Issue, Location, OutputError
 
@@ -34,61 +37,13 @@ _KNOWN_PATHS = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
 _SECONDS_START = 180
 _SECONDS_PER_DOCUMENT = 60
 
-_MACRO = """
-Sub ConvertAll(listUrl As String)
-  Dim listFile As Integer, doneFile As Integer, entry As String, parts
-  listFile = FreeFile
-  Open ConvertFromURL(listUrl) For Input As #listFile
-  doneFile = FreeFile
-  Open ConvertFromURL(listUrl) & ".done" For Output As #doneFile
-  Do While Not EOF(listFile)
-    Line Input #listFile, entry
-    If Len(entry) > 0 Then
-      parts = Split(entry, Chr(9))
-      Print #doneFile, ConvertOne(parts(1), parts(2), parts(0) = "1") & Chr(9) & parts(2)
-    End If
-  Loop
-  Close #listFile
-  Close #doneFile
-  StarDesktop.terminate()
-End Sub
 
-Function ConvertOne(source As String, target As String, archive As Boolean) As String
-  Dim doc As Object, indexes As Object, i As Integer
-  On Error GoTo Failed
-  Dim load(0) As New com.sun.star.beans.PropertyValue
-  load(0).Name = "Hidden"
-  load(0).Value = True
-  doc = StarDesktop.loadComponentFromURL(source, "_blank", 0, load())
-  indexes = doc.getDocumentIndexes()
-  For i = 0 To indexes.getCount() - 1
-    indexes.getByIndex(i).update()
-  Next i
-  doc.getTextFields().refresh()
-  ' The TOC's own page numbers may move the headings: update once more now that they are in.
-  For i = 0 To indexes.getCount() - 1
-    indexes.getByIndex(i).update()
-  Next i
-  Dim options(1) As New com.sun.star.beans.PropertyValue
-  options(0).Name = "UseTaggedPDF"
-  options(0).Value = True
-  options(1).Name = "SelectPdfVersion"
-  options(1).Value = CLng(IIf(archive, 2, 0))
-  Dim store(1) As New com.sun.star.beans.PropertyValue
-  store(0).Name = "FilterName"
-  store(0).Value = "writer_pdf_Export"
-  store(1).Name = "FilterData"
-  store(1).Value = options()
-  doc.storeToURL(target, store())
-  doc.close(True)
-  ConvertOne = "ok"
-  Exit Function
-Failed:
-  ConvertOne = "error " & Err & ": " & Error$
-  On Error Resume Next
-  If Not IsNull(doc) Then doc.close(True)
-End Function
-"""
+def export_filter(pdfa: bool) -> str:
+    """The ``--convert-to`` argument: PDF, tagged, PDF/A-2b when ``pdfa``, comments not printed."""
+    options = {"UseTaggedPDF": {"type": "boolean", "value": "true"},
+               "SelectPdfVersion": {"type": "long", "value": "2" if pdfa else "0"},
+               "ExportNotes": {"type": "boolean", "value": "false"}}
+    return "pdf:writer_pdf_Export:" + json.dumps(options, separators=(",", ":"))
 
 
 def find_soffice() -> str:
@@ -114,46 +69,34 @@ def convert_all(jobs: Sequence[tuple[Path, Path]], pdfa: bool = False) -> dict[P
     if not jobs:
         return {}
     soffice = find_soffice()
-    with tempfile.TemporaryDirectory(prefix="procure-soffice-") as tmp:
-        profile = Path(tmp) / "profile"
-        profile_arg = f"-env:UserInstallation={profile.as_uri()}"
-        _run([soffice, profile_arg, "--headless", "--norestore", "--terminate_after_init"], _SECONDS_START)
-        module = profile / "user" / "basic" / "Standard" / "Module1.xba"
-        if not module.parent.is_dir():
-            raise OutputError(f"LibreOffice ({soffice}) did not set up its profile in {profile}; check that it "
-                              f"runs (soffice --headless --version), or {INSTALL_HINT}")
-        module.write_text(_module_xml(), encoding="utf-8")
-        listing = Path(tmp) / "documents.txt"
-        listing.write_text("".join(f"{1 if pdfa else 0}\t{Path(s).resolve().as_uri()}\t{Path(t).resolve().as_uri()}\n"
-                                   for s, t in jobs), encoding="ascii")
-        macro = f'macro:///Standard.Module1.ConvertAll("{listing.as_uri()}")'
-        _run([soffice, profile_arg, "--headless", "--norestore", "--nologo", "--nodefault", "--invisible", macro],
-             _SECONDS_START + _SECONDS_PER_DOCUMENT * len(jobs))
-        done = listing.with_name(listing.name + ".done")
-        status = {}
-        if done.is_file():
-            for line in done.read_text(encoding="utf-8", errors="replace").splitlines():
-                result, _, target = line.partition("\t")
-                status[target] = result
     failures: dict[Path, Issue] = {}
-    for source, target in jobs:
-        result = status.get(Path(target).resolve().as_uri(), "not converted (LibreOffice stopped before it)")
-        if result != "ok" or not Path(target).is_file() or Path(target).stat().st_size == 0:
-            failures[source] = Issue(Location(file=str(source)), f"LibreOffice could not convert it to PDF: {result}")
+    with tempfile.TemporaryDirectory(prefix="procure-soffice-") as tmp:
+        work = Path(tmp)
+        copies = []
+        for index, (source, _) in enumerate(jobs):
+            copy = work / "in" / f"d{index}.docx"  # unique names: two sources may share a file name
+            copy.parent.mkdir(exist_ok=True)
+            shutil.copyfile(source, copy)
+            copies.append(copy)
+        command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
+                   "--nologo", "--nodefault", "--convert-to", export_filter(pdfa), "--outdir", str(work / "out"),
+                   *map(str, copies)]
+        stopped = _run(command, _SECONDS_START + _SECONDS_PER_DOCUMENT * len(jobs))
+        for (source, target), copy in zip(jobs, copies):
+            produced = work / "out" / f"{copy.stem}.pdf"
+            if not produced.is_file() or produced.stat().st_size == 0:
+                why = stopped or "LibreOffice wrote no PDF for it"
+                failures[source] = Issue(Location(file=str(source)), f"LibreOffice could not convert it to PDF: {why}")
+                continue
+            shutil.move(str(produced), target)
     return failures
 
 
-def _module_xml() -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
-            '<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" '
-            f'script:language="StarBasic">{escape(_MACRO, {chr(34): "&quot;"})}</script:module>\n')
-
-
-def _run(command: list[str], timeout: float) -> None:
+def _run(command: list[str], timeout: float) -> str:
+    """Run LibreOffice; what went wrong when it stopped abnormally (the converted files may still be there)."""
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
     except FileNotFoundError:
         raise OutputError(f"--pdf needs LibreOffice, and {command[0]} could not be started; {INSTALL_HINT}") from None
     except subprocess.TimeoutExpired:
@@ -161,8 +104,9 @@ def _run(command: list[str], timeout: float) -> None:
                           "convert fewer documents at a time") from None
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise OutputError(f"LibreOffice ({command[0]}) stopped with exit code {completed.returncode}"
-                          + (f": {detail[-1]}" if detail else ""))
+        return f"LibreOffice ({command[0]}) stopped with exit code {completed.returncode}" + (
+            f": {detail[-1]}" if detail else "")
+    return ""
 
 
 def convert_in_place(documents: Sequence[Path], pdfa: bool = False) -> list[Path]:

@@ -8,9 +8,11 @@ document out once, headless, with a private profile, as PDF: every heading's
 bookmark becomes a named destination there with its page (``pdfinfo -dests``).
 The document is then rendered again with those numbers in its contents.
 
-The layout pass renders the contents with two-digit numbers (see
-:class:`procure.docx_render.LayoutPages`), so filling in the real ones changes
-nothing on the pages. The result depends only on the document and the fonts
+The layout pass renders the contents in full, every entry with a two-digit
+number (see :class:`procure.docx_render.LayoutPages`): contents that run over
+two or more pages push the headings back in the layout exactly as in the final
+document, so the pages found already count the contents' own length, and
+filling in the real numbers changes nothing on the pages. The result depends only on the document and the fonts
 installed, so a rebuild on the same machine gives the same bytes.
 """
 

@@ -55,7 +55,9 @@ def test_a_draft_says_so_on_every_page_and_a_final_document_on_none(tmp_path: Pa
     pdfs = to_pdf(drafts + complete, tmp_path)
     for doc in drafts:
         pages = pdf_pages(pdfs[doc])
-        assert len(pages) >= 3  # title page, contents and at least one page of text (a report skeleton has one)
+        # a title page, the contents and at least one page of text; the consultation report, a skeleton
+        # completed after the consultation, has no more than that, the tender runs over many pages
+        assert len(pages) >= 3 and (len(pages) > 3 or doc.stem.endswith("consultation_report")), (doc.name, len(pages))
         assert all("DRAFT" in page for page in pages), [i + 1 for i, p in enumerate(pages) if "DRAFT" not in p]
         assert "Status" in pages[0] and "Draft" in pages[0]
     # A complete example with its version: final exactly when no placeholder or proposal is left.

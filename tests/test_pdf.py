@@ -16,7 +16,7 @@ from procure.errors import OutputError
 from tests.conftest import ROOT, require_client
 
 EXAMPLE = ROOT / "examples" / "waterschap-meldingen.yaml"
-TOC_LINE = re.compile(r"^\s*(\d+(?:\.\d+)*) (\S.*?)\s*\.{3,}\s*(\d+)\s*$")
+TOC_LINE = re.compile(r"^\s*(\d+(?:\.\d+)*)\s+(\S.*?)\s*\.{3,}\s*(\d+)\s*$")
 
 
 def info(path: Path) -> str:
@@ -37,8 +37,12 @@ def pages(path: Path) -> list[str]:
 def check_toc(path: Path) -> None:
     """The TOC lists the headings with page numbers, and each heading is on the page its entry names."""
     text = pages(path)
-    entries = [TOC_LINE.match(line) for line in "\n".join(text[:3]).splitlines()]
-    entries = [m for m in entries if m]
+    entries = []
+    for page in text[1:]:  # the contents start on page 2 and may take more than one page
+        found = [m for m in map(TOC_LINE.match, page.splitlines()) if m]
+        if not found:
+            break
+        entries += found
     assert len(entries) >= 5, "no TOC with page numbers"
     total = int(re.search(r"Pages:\s+(\d+)", info(path)).group(1))
     for match in entries:
@@ -55,8 +59,10 @@ def test_batch_pdfa_is_tagged_archival_and_has_toc_page_numbers(tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     pack = tmp_path / "WLL-2027-012"
     manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    documents = sorted(o["name"] for o in manifest["outputs"] if o["name"].endswith(".docx"))
+    assert "WLL-2027-012-tender.docx" in documents and "WLL-2027-012-consultation.docx" in documents
     assert sorted(o["name"] for o in manifest["outputs"] if o["kind"] == "pdf/a-2b") == [
-        "WLL-2027-012-consultation.pdf", "WLL-2027-012-tender.pdf"]
+        name.replace(".docx", ".pdf") for name in documents]
     for name in ("WLL-2027-012-consultation.pdf", "WLL-2027-012-tender.pdf"):
         path = pack / name
         assert re.search(r"Tagged:\s+yes", info(path))

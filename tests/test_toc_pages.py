@@ -107,16 +107,43 @@ def test_every_contents_entry_names_the_page_its_heading_is_on_in_libreoffice(tm
         entries = toc_entries(data)
         assert entries and all(page.isdigit() for _, page in entries), doc.name
         pdf = tmp_path / "pdf" / f"{doc.stem}.pdf"
-        pages = subprocess.run([pdftotext, "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
-                               text=True).stdout.split("\f")
-        contents = " ".join(pages[1].split())
-        for title, page in entries:
-            # the contents page shows the number, and the heading stands on that page of the PDF
-            assert re.search(re.escape(" ".join(title.split())) + r"[ .…]*" + page + r"\b", contents), (doc.name, title)
-            heading = " ".join(title.split()[1:]) if title.split()[0][0].isdigit() else title
-            assert " ".join(heading.split()) in " ".join(pages[int(page) - 1].split()), (doc.name, title, page)
+        assert_entries_name_their_pages(pdftotext, pdf, entries, doc.name)
         assert part(data, "word/settings.xml").find("w:updateFields", NS) is None
     again = build_pack(EXAMPLES[0], BuildOptions(out_dir=tmp_path / "again", toc_pages=True))
     first = tmp_path / EXAMPLES[0].stem
     assert [d.path.read_bytes() for d in again.documents] == [(first / d.path.name).read_bytes()
                                                              for d in again.documents]
+
+
+def assert_entries_name_their_pages(pdftotext: str, pdf: Path, entries: list[tuple[str, str]], name: str) -> None:
+    """Every contents page shows its entries' numbers, and each heading stands on the page its entry names.
+    The contents start on page 2 and run up to the page before the first heading's, however many that is."""
+    pages = subprocess.run([pdftotext, "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout.split("\f")
+    first = min(int(page) for _, page in entries)
+    assert first >= 3, (name, first)
+    contents = " ".join(" ".join(pages[1:first - 1]).split())
+    for title, page in entries:
+        assert re.search(re.escape(" ".join(title.split())) + r"[ .…]*" + page + r"\b", contents), (name, title)
+        heading = " ".join(title.split()[1:]) if title.split()[0][0].isdigit() else title
+        assert " ".join(heading.split()) in " ".join(pages[int(page) - 1].split()), (name, title, page)
+
+
+@pytest.mark.client
+def test_contents_longer_than_a_page_are_laid_out_with_their_own_length(tmp_path):
+    """Contents that take two pages push every heading a page further: the layout pass renders the
+    contents in full, so the pages it finds already count them."""
+    soffice = require_client("soffice")
+    pdftotext = require_client("pdftotext")
+    require_client("pdfinfo")
+    markdown = "".join(f"# Onderwerp {n:02d}\n\n" + "Een alinea over dit onderwerp. " * 12 + "\n\n"
+                       + f"## Onderdeel {n:02d}a\n\nKort.\n\n## Onderdeel {n:02d}b\n\nKort.\n\n" for n in range(1, 31))
+    (pages,) = toc_pages.heading_pages([build_docx(markdown, META, page_numbers=LayoutPages())])
+    doc = tmp_path / "long.docx"
+    doc.write_bytes(build_docx(markdown, META, page_numbers=pages))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(doc)], check=True, capture_output=True, timeout=300)
+    entries = toc_entries(doc.read_bytes())
+    assert len(entries) == 90 and all(page.isdigit() for _, page in entries)
+    assert min(int(page) for _, page in entries) >= 4, "the contents should take pages 2 and 3"
+    assert_entries_name_their_pages(pdftotext, tmp_path / "long.pdf", entries, doc.name)
