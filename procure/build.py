@@ -277,7 +277,7 @@ class PackResult:
 def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> PlainMap:
     """Everything a template may read, as plain data (never a live model): values, never I/O."""
     from procure.contract import contract_terms
-    from procure.legal import decide_procedure, general_terms_for, law_for
+    from procure.legal import decide_procedure, law_for
     from procure.templating import plain
 
     problem = loaded.problem
@@ -289,7 +289,6 @@ def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> Plai
         "lang": problem.language,
         "procedure": decision,
         "law": law_for(problem, decision),
-        "general_terms": general_terms_for(problem),
         # Decided with the procedure: "by analogy" below the threshold, the Dutch article above it.
         "consultation_basis": decision.consultation_basis,
         "prior_involvement_basis": decision.prior_involvement_basis,

@@ -36,9 +36,13 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
 
     ``tender.general_terms`` names them (a name holding ARBIT or GIBIT is recognised and printed
     with its full name and version); without it a central government buyer gets ARBIT-2022
-    with the Modelovereenkomst Agile. Anyone else must name its terms: a water board or province
-    is not a municipality, and the input cannot tell a municipality apart, so nothing is guessed.
+    with the Modelovereenkomst Agile, and a buyer whose ``buyer.authority_type`` says it is a
+    municipality gets GIBIT 2023 (the municipalities' instrument). Anyone else must name its terms:
+    a water board or province is not a municipality, so nothing is guessed (the same choice as
+    :func:`procure.legal.general_terms_for`, which check uses).
     """
+    from procure.legal import buyer_kind
+
     language = problem.language
     named = problem.tender.general_terms if problem.tender else None
     known = general_terms_data()["terms"]
@@ -47,14 +51,18 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
         upper = named.upper()
         key = next((k for k in known if k.split("_")[0].upper() in upper), None)
         if key is None:
-            return {"key": "own", "name": named, "model_agreement": None}
-    elif problem.buyer.kind == "central":
+            return {"key": "own", "name": named, "model_agreement": None, "proposed": False}
+    elif buyer_kind(problem) == "central":
         key = "arbit_2022"
+    elif problem.buyer.authority_type == "municipality":
+        key = "gibit_2023"
     if key is None:
         return None
     entry = known[key]
     model = entry.get("model_agreement")
-    return {"key": key, "name": entry["name"][language], "model_agreement": model[language] if model else None}
+    # Chosen by procure from the kind of buyer, not named by the buyer: the documents show it as a proposal.
+    return {"key": key, "name": entry["name"][language], "model_agreement": model[language] if model else None,
+            "proposed": not named}
 
 
 def _add_weeks(start: date, weeks: int) -> date:

@@ -124,6 +124,16 @@ def test_a_sub_central_buyer_without_terms_gets_no_terms_picked(tmp_path: Path) 
     assert "Gemeentelijke Inkoopvoorwaarden" not in text
 
 
+def test_a_municipality_gets_gibit_and_a_water_board_is_asked() -> None:
+    """buyer.authority_type tells a municipality apart: GIBIT 2023 is its instrument, nobody else's."""
+    municipality = load_problem_text(variant({"language": "nl", "buyer.authority_type": "municipality"}), "p.yaml")
+    text = render_markdown(municipality, "agreement")
+    assert "Op deze overeenkomst zijn de Gemeentelijke Inkoopvoorwaarden bij IT 2023" in text and "GIBIT 2023" in text
+    water_board = load_problem_text(variant({"language": "nl", "buyer.authority_type": "water_board"}), "p.yaml")
+    text = render_markdown(water_board, "agreement")
+    assert "Gemeentelijke Inkoopvoorwaarden" not in text and "tender.general_terms" in text
+
+
 def test_a_single_supplier_gets_no_relative_price_formula() -> None:
     single = load_problem_text(variant({"tender.procedure": "single_private", "iteration_budget.per_iteration": 8000}),
                                "p.yaml")

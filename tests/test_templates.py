@@ -184,12 +184,12 @@ def context(p: Problem, kind: str, **procedure_changes: Any) -> dict[str, Any]:
     decision = decide_procedure(p)
     if procedure_changes:
         decision = dataclasses.replace(decision, **procedure_changes)
-    from procure.legal import general_terms_for, law_for
+    from procure.legal import law_for
 
     strings = load_strings(p.language)
     return {"p": p, "lang": p.language, "procedure": decision, "consultation_basis": decision.consultation_basis,
             "prior_involvement_basis": decision.prior_involvement_basis, "s": strings,
-            "doc_kind": kind, "law": law_for(p, decision), "general_terms": general_terms_for(p), "ct": contract_terms(p),
+            "doc_kind": kind, "law": law_for(p, decision), "ct": contract_terms(p),
             "docs": {name: k.title_in(p.language, strings) for name, k in declared_kinds().items()}}
 
 
