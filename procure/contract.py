@@ -34,30 +34,25 @@ def general_terms_data() -> dict[str, Any]:
 def general_terms(problem: Problem) -> dict[str, Any] | None:
     """The general terms the agreement builds on, or None when the input does not settle them.
 
-    ``tender.general_terms`` names them (a name holding ARBIT or GIBIT is recognised and printed
-    with its full name and version); without it a central government buyer gets ARBIT-2022
-    with the Modelovereenkomst Agile, and a buyer whose ``buyer.authority_type`` says it is a
-    municipality gets GIBIT 2023 (the municipalities' instrument). Anyone else must name its terms:
-    a water board or province is not a municipality, so nothing is guessed (the same choice as
-    :func:`procure.legal.general_terms_for`, which check uses).
+    Which terms apply is decided in one place, :func:`procure.legal.general_terms_for`, from
+    verified facts: the buyer's own ``tender.general_terms``, else ARBIT-2022 for central
+    government, else GIBIT 2023 for a municipality (``buyer.authority_type``); anyone else must
+    name its terms (a water board or province is not a municipality). This function adds the
+    full name, version and model agreement from ``general_terms.yaml``; a named ARBIT or GIBIT is
+    recognised and printed in full.
     """
-    from procure.legal import buyer_kind
+    from procure.legal import general_terms_for
 
+    chosen = general_terms_for(problem)
+    if chosen is None:
+        return None
     language = problem.language
     named = problem.tender.general_terms if problem.tender else None
     known = general_terms_data()["terms"]
-    key = None
-    if named:
-        upper = named.upper()
-        key = next((k for k in known if k.split("_")[0].upper() in upper), None)
-        if key is None:
-            return {"key": "own", "name": named, "model_agreement": None, "proposed": False}
-    elif buyer_kind(problem) == "central":
-        key = "arbit_2022"
-    elif problem.buyer.authority_type == "municipality":
-        key = "gibit_2023"
+    wanted = (named or chosen.version).upper()
+    key = next((k for k in known if k.split("_")[0].upper() in wanted), None)
     if key is None:
-        return None
+        return {"key": "own", "name": named, "model_agreement": None, "proposed": False}
     entry = known[key]
     model = entry.get("model_agreement")
     # Chosen by procure from the kind of buyer, not named by the buyer: the documents show it as a proposal.
