@@ -14,31 +14,23 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from procure.errors import Issue, Location, ProcureError
+from procure.redline import Result
 
 #: Where ``procure diff`` looks for the template folder when none is given (after PROCURE_TEMPLATES).
 _SET_MARKERS = ("nl", "en")
 
 
 @dataclass
-class DocumentDiff:
-    """One document of one problem statement, compared."""
+class DocumentDiff(Result):
+    """One document of one problem statement, compared: the comparison's result and which document it is."""
 
     source: Path
     kind: str
     name: str  # the output file name, e.g. ZV-2027-004-tender.docx
-    changes: list = field(default_factory=list)
-    redline: bytes | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.changes)
-
-    def count(self, kind: str) -> int:
-        return sum(1 for c in self.changes if c.kind == kind)
 
 
 @dataclass
@@ -151,7 +143,7 @@ def diff_problems(problems: Sequence[Path], *, folder: Path | None = None, base:
                                         "the head templates; there is nothing to compare it with", "warning"))
                     continue
                 result = compare(before[kind][1], new)
-                documents.append(DocumentDiff(source, kind, name, result.changes, result.redline))
+                documents.append(DocumentDiff(result.changes, result.redline, source=source, kind=kind, name=name))
             for kind, (name, _) in before.items():
                 if kind not in after:
                     issues.append(Issue(Location(file=str(source)), f"{name} is no longer a document of the pack "
