@@ -466,8 +466,9 @@ def build_pack(source: Path, options: BuildOptions) -> PackResult:
         if refusal is not None:
             result.issues.append(refusal)
             return result
-        kinds = options.kinds if options.kinds is not None else pack_kinds(loaded, options.templates_dir)
-        outside = [name for name in kinds if name not in pack_kinds(loaded, options.templates_dir)]
+        pack = pack_kinds(loaded, options.templates_dir)
+        kinds = options.kinds if options.kinds is not None else pack
+        outside = [name for name in kinds if name not in pack]
         if outside:
             raise ProcureError(f"the {outside[0]} document is not part of the pack of a procurement that "
                                f"follows the procedure {decided_code(loaded)!r} (kinds.yaml says which "
