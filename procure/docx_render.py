@@ -22,21 +22,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar
 
-from lxml import etree
-
 from procure import docx_oxml as ox
+from procure.docx_package import DocxPackage
 from procure.errors import RenderError
 from procure.markdown import split_label
 from procure.package import docx_bytes, pinned_datetime, utc_naive
 from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, style_for
 
 if TYPE_CHECKING:
-    from docx.document import Document as DocxDocument
-    from markdown_it.tree import SyntaxTreeNode
+    from procure.markdown import Node
 
 #: Language code of a problem statement -> the language tag written into the .docx.
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
@@ -175,23 +172,21 @@ def build_docx(markdown: str, meta: DocMeta, reference_doc: Path | None = None,
     """The whole pipeline: Markdown text -> deterministic .docx bytes."""
     from procure.markdown import parse
 
-    style = style_for(reference_doc)
-    document = render_document(parse(markdown), meta, style, page_numbers)
+    document = render_document(parse(markdown), meta, style_for(reference_doc), page_numbers)
     return docx_bytes(document, meta)
 
 
-def render_document(tree: SyntaxTreeNode, meta: DocMeta, style: HouseStyle | None = None,
-                    page_numbers: Mapping[str, int] | None = None) -> DocxDocument:
-    """Lay out a parsed Markdown tree as a python-docx Document (not yet saved).
+def render_document(tree: Node, meta: DocMeta, style: HouseStyle | None = None,
+                    page_numbers: Mapping[str, int] | None = None) -> DocxPackage:
+    """Lay out a parsed Markdown tree as the parts of a .docx (:func:`procure.package.docx_bytes`
+    writes them).
 
     ``page_numbers`` (heading bookmark -> page, from a layout of the same document; see
     :mod:`procure.toc_pages`) completes the table of contents; without it the contents
     list the headings and Word fills in the pages when it opens the file.
     """
-    from docx import Document
-
     style = style or house_style()
-    document = Document(BytesIO(style.template))
+    document = DocxPackage(style.template)
     DocxRenderer(document, style, meta, page_numbers).lay_out(tree)
     return document
 
@@ -203,9 +198,9 @@ class DocxRenderer:
     :mod:`procure.docx_oxml` for why) and parsed once into the body at the end.
     """
 
-    _dispatch: ClassVar[dict[str, Callable[[DocxRenderer, SyntaxTreeNode], None]]] = {}
+    _dispatch: ClassVar[dict[str, Callable[[DocxRenderer, Node], None]]] = {}
 
-    def __init__(self, document: DocxDocument, style: HouseStyle, meta: DocMeta,
+    def __init__(self, document: DocxPackage, style: HouseStyle, meta: DocMeta,
                  page_numbers: Mapping[str, int] | None = None) -> None:
         self.document = document
         self.style = style
@@ -223,29 +218,30 @@ class DocxRenderer:
         self._counters = [0, 0]
         self._nums: list[tuple[int, int, int]] = []  # (numId, level, start) of numbered lists
         self._next_num = style.first_num_id
-        self._block: SyntaxTreeNode | None = None  # the innermost block, for error lines
+        self._block: Node | None = None  # the innermost block, for error lines
         self._comments: list[str] = []  # comment texts, by comment id
         self._gaps = 0  # placeholders and proposals shown (body and title page): a draft if any
         self._table_of_methods = self._methods()
 
     # --- the document as a whole ------------------------------------------------------
 
-    def lay_out(self, tree: SyntaxTreeNode) -> None:
+    def lay_out(self, tree: Node) -> None:
         """Title page, table of contents, body, header and footer, properties, language."""
         if self.meta.language not in LANGUAGE_TAGS:
             raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
         self.render(tree)
         cover = self._cover()
         content = cover + self._toc() + self._out
-        body = self.document.part.element.body
-        ox.insert_content(body, ox.parse_content("".join(content)))
-        self._header_footer(body[-1])
-        self._install_comments()
-        self._install_nums()
-        self._set_language()
+        document = self.document
+        document.content = "".join(content)
+        self._header_footer()
+        if self._comments:  # author procure, the document's own date (never the clock): same bytes each run
+            document.comments = ox.comments_xml(self._comments, COMMENT_AUTHOR, utc_naive(self.meta.created))
+        document.nums = self._nums  # one list instance per numbered list, each restarting at its start
+        document.number_abstract_id = self.style.number_abstract_id
+        document.language = LANGUAGE_TAGS[self.meta.language]
+        document.update_fields = self.page_numbers is None
         self._set_properties()
-        if self.page_numbers is not None:
-            ox.set_update_fields(self.document.settings.element, False)
 
     def _cover(self) -> list[str]:
         """Title, document kind, a borderless table of facts, then a page break."""
@@ -334,89 +330,45 @@ class DocxRenderer:
         out.append(ox.page_break_xml(ids["Normal"]))
         return out
 
-    def _header_footer(self, sect: etree._Element) -> None:
+    def _header_footer(self) -> None:
         """Header: reference and title. Footer: "Pagina X van Y" from PAGE and NUMPAGES.
 
         A draft's header starts with the draft mark ("CONCEPT"), and its title page, which
         has no header otherwise, gets a header holding the mark alone: every page says so.
         """
-        header_rid, footer_rid = ox.header_footer_rids(sect)
-        related, meta, ids = self.document.part.related_parts, self.meta, self._ids
+        meta, ids, document = self.meta, self._ids, self.document
         header_text = ox.clean_text(meta.header_text or f"{meta.reference} \u00b7 {meta.title}")
         mark = ""
         if self.is_draft:
             mark = ox.run_xml(ox.clean_text(meta.status_words()[3]), ids["Draft Mark"])
-            self._first_page_header(sect, f"{ox.p_open(ids['header'])}{mark}{ox.P_CLOSE}")
+            document.first_header_paragraph = f"{ox.p_open(ids['header'])}{mark}{ox.P_CLOSE}"
             mark += ox.run_xml(" \u00b7 ")
-        ox.replace_paragraph(related[header_rid].element, 0,
-                             f"{ox.p_open(ids['header'])}{mark}{ox.run_xml(header_text)}{ox.P_CLOSE}")
+        document.header_paragraph = f"{ox.p_open(ids['header'])}{mark}{ox.run_xml(header_text)}{ox.P_CLOSE}"
         _, page, of = meta.words()
         dirty = self.page_numbers is None  # Word computes PAGE and NUMPAGES at every layout anyway
-        footer = (ox.p_open(ids["footer"]) + ox.run_xml(ox.clean_text(page) + " ")
-                  + ox.field_xml("PAGE", "1", dirty=dirty) + ox.run_xml(" " + ox.clean_text(of) + " ")
-                  + ox.field_xml("NUMPAGES", "1", dirty=dirty) + ox.P_CLOSE)
-        ox.replace_paragraph(related[footer_rid].element, 0, footer)
-
-    def _first_page_header(self, sect: etree._Element, paragraph: str) -> None:
-        """A header part for the title page (``w:headerReference w:type="first"``)."""
-        from docx.opc.constants import CONTENT_TYPE as CT
-        from docx.opc.constants import RELATIONSHIP_TYPE as RT
-        from docx.oxml.parser import parse_xml
-        from docx.parts.hdrftr import HeaderPart
-
-        package = self.document.part.package
-        xml = ox.header_footer_xml("hdr", "", paragraph)
-        header = HeaderPart(package.next_partname("/word/header%d.xml"), CT.WML_HEADER, parse_xml(xml), package)
-        ox.add_header_reference(sect, "first", self.document.part.relate_to(header, RT.HEADER))
-
-    def _install_comments(self) -> None:
-        """The comments part, when a placeholder or proposal names a field: author procure, the
-        document's own date (never the clock), so the file stays the same run after run."""
-        if not self._comments:
-            return
-        from docx.opc.constants import RELATIONSHIP_TYPE as RT
-        from docx.opc.packuri import PackURI
-        from docx.opc.part import Part
-
-        package = self.document.part.package
-        blob = ox.comments_xml(self._comments, COMMENT_AUTHOR, utc_naive(self.meta.created))
-        part = Part(PackURI("/word/comments.xml"), ox.COMMENTS_CONTENT_TYPE, blob, package)
-        self.document.part.relate_to(part, RT.COMMENTS)
-
-    def _install_nums(self) -> None:
-        """One list instance per numbered list, each restarting at its own start number."""
-        if not self._nums:
-            return
-        numbering = self.document.part.numbering_part.element
-        for num_id, ilvl, start in self._nums:
-            ox.append_num(numbering, num_id, self.style.number_abstract_id, {ilvl: start})
-
-    def _set_language(self) -> None:
-        tag = LANGUAGE_TAGS[self.meta.language]
-        ox.set_default_language(self.document.styles.element, tag)
-        ox.set_theme_font_lang(self.document.settings.element, tag)
+        document.footer_paragraph = (
+            ox.p_open(ids["footer"]) + ox.run_xml(ox.clean_text(page) + " ")
+            + ox.field_xml("PAGE", "1", dirty=dirty) + ox.run_xml(" " + ox.clean_text(of) + " ")
+            + ox.field_xml("NUMPAGES", "1", dirty=dirty) + ox.P_CLOSE)
 
     def _set_properties(self) -> None:
-        """Core properties: fixed, from the metadata only (nothing from the clock or python-docx).
+        """Core properties: fixed, from the metadata only (nothing from the clock).
 
-        Text properties are cut to 255 characters, the most python-docx (and the
-        Office schema's practice) allows, rather than fail on a long title.
+        Text properties are cut to 255 characters (the Office schema's practice) rather
+        than fail on a long title.
         """
-        props, meta = self.document.core_properties, self.meta
-        props.title = _core_text(meta.title)
-        props.subject = _core_text(meta.subject)
-        props.author = _core_text(meta.creator)
-        props.last_modified_by = _core_text(meta.creator)
-        props.keywords = _core_text(meta.keywords)
-        props.language = LANGUAGE_TAGS[meta.language]
-        props.created = props.modified = utc_naive(meta.created)
-        props.revision = 1
+        meta = self.meta
+        self.document.core = {
+            "title": _core_text(meta.title), "subject": _core_text(meta.subject),
+            "author": _core_text(meta.creator), "last_modified_by": _core_text(meta.creator),
+            "keywords": _core_text(meta.keywords), "language": LANGUAGE_TAGS[meta.language], "revision": "1"}
+        self.document.created = utc_naive(meta.created)
 
     # --- dispatch ---------------------------------------------------------------------
 
-    def render(self, node: SyntaxTreeNode) -> None:
+    def render(self, node: Node) -> None:
         """Render one node by its type; an unknown type is an error, never skipped."""
-        kind = _node_type(node)
+        kind = node.type
         method = self._table_of_methods.get(kind)
         if method is None:
             raise self._unknown(node, kind)
@@ -425,40 +377,43 @@ class DocxRenderer:
         method(self, node)
 
     @classmethod
-    def _methods(cls) -> dict[str, Callable[[DocxRenderer, SyntaxTreeNode], None]]:
+    def _methods(cls) -> dict[str, Callable[[DocxRenderer, Node], None]]:
         """``node type -> method``, built once from the ``_render_*`` methods."""
         if not cls._dispatch:
             cls._dispatch = {name[len("_render_"):]: getattr(cls, name)
                              for name in dir(cls) if name.startswith("_render_")}
         return cls._dispatch
 
-    def _line(self, node: SyntaxTreeNode | None = None) -> int | None:
+    def _line(self, node: Node | None = None) -> int | None:
         """The 1-based source line of ``node`` or of the innermost block being rendered."""
         for candidate in (node, self._block):
             if candidate is not None and not candidate.is_root and candidate.map:
                 return candidate.map[0] + 1
         return None
 
-    def _where(self, node: SyntaxTreeNode | None = None) -> str:
+    def _where(self, node: Node | None = None) -> str:
         line = self._line(node)
         return f" at line {line} of the generated Markdown" if line else ""
 
-    def _unknown(self, node: SyntaxTreeNode, kind: str) -> RenderError:
+    def _unknown(self, node: Node, kind: str) -> RenderError:
         what = _UNSUPPORTED_HINTS.get(kind, "a construct the Word renderer does not know")
         return RenderError(f"cannot lay out Markdown node '{kind}'{self._where(node)}: {what}. "
                            "The renderer refuses rather than drop text from a legal document.")
 
-    def _children(self, node: SyntaxTreeNode) -> None:
+    def _children(self, node: Node) -> None:
         for child in node.children:
-            self.render(child)
+            if child.type == "text":  # plain text is most of a document: skip the dispatch for it
+                self._emit(ox.clean_text(child.content))
+            else:
+                self.render(child)
 
     # --- blocks -----------------------------------------------------------------------
 
-    def _render_root(self, node: SyntaxTreeNode) -> None:
+    def _render_root(self, node: Node) -> None:
         self._children(node)
 
-    def _render_heading(self, node: SyntaxTreeNode) -> None:
-        level = int(node.tag[1])
+    def _render_heading(self, node: Node) -> None:
+        level = int(node.attrs["level"])  # type: ignore[call-overload]
         if level > 3:
             raise RenderError(f"heading level {level} ('{'#' * level}'){self._where(node)}: "
                               "documents use levels 1 to 3 (#, ##, ###)")
@@ -479,7 +434,7 @@ class DocxRenderer:
             return ""
         return ".".join(str(n) for n in self._counters[:level])
 
-    def _render_paragraph(self, node: SyntaxTreeNode) -> None:
+    def _render_paragraph(self, node: Node) -> None:
         top = self._stack[-1] if self._stack else None
         if isinstance(top, _ListFrame):
             if top.item_open:
@@ -492,22 +447,22 @@ class DocxRenderer:
         self._inline(node)
         self._out.append(ox.P_CLOSE)
 
-    def _render_hr(self, node: SyntaxTreeNode) -> None:
+    def _render_hr(self, node: Node) -> None:
         self._out.append(ox.page_break_xml(self._ids["Normal"]))
 
-    def _render_blockquote(self, node: SyntaxTreeNode) -> None:
+    def _render_blockquote(self, node: Node) -> None:
         with self._pushed("quote"):
             self._children(node)
 
     # --- lists ------------------------------------------------------------------------
 
-    def _render_bullet_list(self, node: SyntaxTreeNode) -> None:
+    def _render_bullet_list(self, node: Node) -> None:
         self._list(node, ordered=False)
 
-    def _render_ordered_list(self, node: SyntaxTreeNode) -> None:
+    def _render_ordered_list(self, node: Node) -> None:
         self._list(node, ordered=True)
 
-    def _list(self, node: SyntaxTreeNode, ordered: bool) -> None:
+    def _list(self, node: Node, ordered: bool) -> None:
         ilvl = sum(isinstance(f, _ListFrame) for f in self._stack)
         if ilvl >= MAX_LIST_DEPTH:
             raise RenderError(f"list{self._where(node)} is nested deeper than Word's "
@@ -521,7 +476,7 @@ class DocxRenderer:
         with self._pushed(_ListFrame(ordered, num_id, ilvl, items=len(node.children))):
             self._children(node)
 
-    def _render_list_item(self, node: SyntaxTreeNode) -> None:
+    def _render_list_item(self, node: Node) -> None:
         frame = self._stack[-1]
         assert isinstance(frame, _ListFrame)
         frame.item_open = False
@@ -541,7 +496,7 @@ class DocxRenderer:
 
     # --- tables -----------------------------------------------------------------------
 
-    def _render_table(self, node: SyntaxTreeNode) -> None:
+    def _render_table(self, node: Node) -> None:
         rows = [tr for section in node.children for tr in section.children]
         columns = max((len(tr.children) for tr in rows), default=1)
         widths = column_widths(rows, columns, self.style.text_width)
@@ -553,31 +508,31 @@ class DocxRenderer:
             self._table = outer
         self._out.append(ox.TABLE_CLOSE)
         following = node.next_sibling
-        if following is not None and _node_type(following) not in ("heading", "hr"):
+        if following is not None and following.type not in ("heading", "hr"):
             self._out.append(ox.p_open(self._ids["Normal"]) + ox.P_CLOSE)  # air, and keeps tables apart
 
-    def _render_thead(self, node: SyntaxTreeNode) -> None:
+    def _render_thead(self, node: Node) -> None:
         self._table.header = True
         self._children(node)
         self._table.header = False
 
-    def _render_tbody(self, node: SyntaxTreeNode) -> None:
+    def _render_tbody(self, node: Node) -> None:
         self._children(node)
 
-    def _render_tr(self, node: SyntaxTreeNode) -> None:
+    def _render_tr(self, node: Node) -> None:
         self._out.append(ox.row_open(self._table.header))
         self._table.column = 0
         self._table.rows += 1
         self._children(node)
         self._out.append(ox.ROW_CLOSE)
 
-    def _render_th(self, node: SyntaxTreeNode) -> None:
+    def _render_th(self, node: Node) -> None:
         self._cell(node, "Table Heading")
 
-    def _render_td(self, node: SyntaxTreeNode) -> None:
+    def _render_td(self, node: Node) -> None:
         self._cell(node, "Table Text")
 
-    def _cell(self, node: SyntaxTreeNode, role: str) -> None:
+    def _cell(self, node: Node, role: str) -> None:
         table = self._table
         width = table.widths[min(table.column, len(table.widths) - 1)]
         table.column += 1
@@ -587,58 +542,44 @@ class DocxRenderer:
 
     # --- inline -----------------------------------------------------------------------
 
-    def _inline(self, node: SyntaxTreeNode) -> None:
+    def _inline(self, node: Node) -> None:
         """Render the inline content of ``node`` as runs of the paragraph just opened."""
         self._children(node)
         self._flush()
 
-    def _render_inline(self, node: SyntaxTreeNode) -> None:
-        for child in node.children:  # plain text is most of a document: skip the dispatch for it
-            token = child.token
-            if token is None:
-                self.render(child)
-            elif token.type == "text":
-                self._emit(ox.clean_text(token.content))
-            elif token.type == "softbreak":
-                self._emit(" ")
-            else:
-                self.render(child)
-
-    def _render_text(self, node: SyntaxTreeNode) -> None:
+    def _render_text(self, node: Node) -> None:
         self._emit(ox.clean_text(node.content))
 
-    def _render_softbreak(self, node: SyntaxTreeNode) -> None:
+    def _render_softbreak(self, node: Node) -> None:
         self._emit(" ")
 
-    def _render_hardbreak(self, node: SyntaxTreeNode) -> None:
+    def _render_hardbreak(self, node: Node) -> None:
         self._emit("\n")
 
-    def _render_strong(self, node: SyntaxTreeNode) -> None:
+    def _render_strong(self, node: Node) -> None:
         with self._flag("strong"):
             self._children(node)
 
-    def _render_em(self, node: SyntaxTreeNode) -> None:
+    def _render_em(self, node: Node) -> None:
         with self._flag("em"):
             self._children(node)
 
-    def _render_placeholder(self, node: SyntaxTreeNode) -> None:
+    def _render_placeholder(self, node: Node) -> None:
         self._flush()
         self._out.append(self._gap_xml(ox.clean_text(node.content), "placeholder"))
 
-    def _render_proposal(self, node: SyntaxTreeNode) -> None:
+    def _render_proposal(self, node: Node) -> None:
         self._flush()
         self._out.append(self._gap_xml(ox.clean_text(node.content), "proposal"))
 
-    def _render_link(self, node: SyntaxTreeNode) -> None:
+    def _render_link(self, node: Node) -> None:
         """A real hyperlink: an external relationship and the "Hyperlink" character style."""
-        from docx.opc.constants import RELATIONSHIP_TYPE as RT
-
         href = ox.clean_text(str(node.attrs.get("href", ""))).strip()
         if not href:
             self._children(node)
             return
         self._flush()
-        rid = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
+        rid = self.document.relate_external(href)
         self._out.append(ox.hyperlink_open(rid))
         with self._flag("link"):
             self._children(node)
@@ -705,32 +646,22 @@ def _core_text(value: str) -> str:
     return ox.clean_text(value)[:255]
 
 
-def _node_type(node: SyntaxTreeNode) -> str:
-    """``node.type`` without the property's overhead (it is asked for every node)."""
-    token = node.token
-    if token is not None:
-        return token.type
-    nesters = node.nester_tokens
-    return nesters.opening.type[:-5] if nesters else "root"  # "paragraph_open" -> "paragraph"
-
-
 #: A paragraph between a heading and a list or table up to this long introduces the list.
 LEAD_IN_CHARS = 300
 
 
-def _is_lead_in(node: SyntaxTreeNode) -> bool:
+def _is_lead_in(node: Node) -> bool:
     """A paragraph right before a list or table that introduces it: it ends in ":", or it is a
     short paragraph right under a heading. It stays on their page, so neither it nor the
     heading above it is left alone at the foot of a page."""
     following = node.next_sibling
-    if following is None or _node_type(following) not in ("bullet_list", "ordered_list", "table"):
+    if following is None or following.type not in ("bullet_list", "ordered_list", "table"):
         return False
-    inline = node.children[0] if node.children else None
-    if inline is None:
+    if not node.children:
         return False
-    text = inline.content.rstrip()
+    text = node.source_text.rstrip()
     previous = node.previous_sibling
-    under_heading = previous is not None and _node_type(previous) == "heading"
+    under_heading = previous is not None and previous.type == "heading"
     return text.endswith(":") or (under_heading and len(text) <= LEAD_IN_CHARS)
 
 
@@ -739,14 +670,14 @@ def _level_style(base: str, ilvl: int) -> str:
     return base if ilvl == 0 else f"{base} {min(ilvl + 1, 3)}"
 
 
-def _plain_text(node: SyntaxTreeNode) -> str:
+def _plain_text(node: Node) -> str:
     """The visible text of a node (for TOC entries and column widths)."""
     parts: list[str] = []
     _collect_text(node, parts)
     return ox.clean_text("".join(parts)).strip()
 
 
-def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:
+def _collect_text(node: Node, parts: list[str]) -> None:
     for child in node.children:
         kind = child.type
         if kind == "text":
@@ -759,7 +690,7 @@ def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:
             _collect_text(child, parts)
 
 
-def column_widths(rows: list[SyntaxTreeNode], columns: int, total: int) -> list[int]:
+def column_widths(rows: list[Node], columns: int, total: int) -> list[int]:
     """Column widths in twips that sum to ``total``, the way a browser sizes an auto table.
 
     Each column has a minimum (its longest word, so "weken" never breaks as

@@ -11,14 +11,15 @@ Markdown escaper backslash-escapes every ``[`` in them.
 
 from __future__ import annotations
 
+import os
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-    from markdown_it.rules_inline import StateInline
-    from markdown_it.tree import SyntaxTreeNode
 
 PLACEHOLDER_OPEN = "[["
 PLACEHOLDER_CLOSE = "]]"
@@ -30,7 +31,6 @@ ALLOWED_NODE_TYPES = frozenset(
         "root",
         "heading",
         "paragraph",
-        "inline",
         "text",
         "softbreak",
         "hardbreak",
@@ -54,47 +54,386 @@ ALLOWED_NODE_TYPES = frozenset(
 )
 
 
-def _placeholder_rule(state: StateInline, silent: bool) -> bool:
-    """Inline rule for ``[[visible text]]`` (a placeholder) and ``[[?visible text]]`` (a proposal);
-    the token's content is ``[visible text]``."""
-    start = state.pos
-    if not state.src.startswith(PLACEHOLDER_OPEN, start):
-        return False
-    end = state.src.find(PLACEHOLDER_CLOSE, start + 2)
-    if end < 0 or end == start + 2 or "\n" in state.src[start:end]:
-        return False
-    body = state.src[start + 2 : end]
-    kind = "placeholder"
-    if body.startswith(PROPOSAL_MARK):
-        kind, body = "proposal", body[len(PROPOSAL_MARK) :]
-        if not body:
-            return False
-    if not silent:
-        token = state.push(kind, "", 0)
-        token.content = "[" + body + "]"
-        token.markup = PLACEHOLDER_OPEN
-    state.pos = end + 2
-    return True
+class Node:
+    """One node of a parsed document: what the Word renderer, ``check`` and the linter walk.
+
+    ``type`` is one of :data:`ALLOWED_NODE_TYPES` (or an unsupported construct's name, which the
+    renderer refuses); ``content`` is the text of a ``text``, ``placeholder`` or ``proposal`` node;
+    ``attrs`` holds ``level`` (heading), ``start`` (ordered list) and ``href`` (link); ``map`` is the
+    0-based (first line, line after) of a block in the Markdown, for error messages: its first line is
+    the same whichever parser made the tree. The inline
+    content of a block is its children directly: there is no separate ``inline`` layer.
+    """
+
+    __slots__ = ("type", "children", "content", "attrs", "parent", "index", "_map", "_span", "_source", "_text")
+
+    def __init__(self, type_: str, parent: Node | None = None, content: str = "",
+                 attrs: dict[str, object] | None = None) -> None:
+        self.type = type_
+        self.children: list[Node] = []
+        self.content = content
+        self.attrs: dict[str, object] = attrs if attrs is not None else {}
+        self.parent = parent
+        self.index = 0
+        self._map: tuple[int, int] | None = None
+        self._span: tuple[int, int] | None = None  # byte offsets in the UTF-8 source (markdown-it-pyrs)
+        self._source: _Source | None = None
+        self._text: str | None = None  # the inline source, where the parser gives it directly
+        if parent is not None:
+            self.index = len(parent.children)
+            parent.children.append(self)
+
+    def __repr__(self) -> str:
+        return f"Node({self.type})"
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent is None
+
+    @property
+    def tag(self) -> str:
+        """``h1``..``h6`` for a heading (markdown-it's tag), else the type."""
+        return f"h{self.attrs['level']}" if self.type == "heading" else self.type
+
+    @property
+    def map(self) -> tuple[int, int] | None:
+        """The block's 0-based (first line, line after) in the Markdown; None for inline nodes."""
+        if self._map is None and self._span is not None and self._source is not None:
+            self._map = self._source.lines(*self._span)
+        return self._map
+
+    @property
+    def next_sibling(self) -> Node | None:
+        siblings = self.parent.children if self.parent is not None else ()
+        return siblings[self.index + 1] if self.index + 1 < len(siblings) else None
+
+    @property
+    def previous_sibling(self) -> Node | None:
+        return self.parent.children[self.index - 1] if self.parent is not None and self.index else None
+
+    @property
+    def source_text(self) -> str:
+        """The Markdown source of the block's inline content, as written (for lead-in detection)."""
+        if self._text is None:
+            if self._source is None or self._span is None:
+                return ""
+            self._text = "\n".join(line.lstrip() for line in self._source.text(*self._span).split("\n"))
+        return self._text
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node under it, in document order."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def pretty(self, indent: int = 0) -> str:
+        """The tree as indented text (for tests and debugging)."""
+        attrs = "".join(f" {k}={v!r}" for k, v in sorted(self.attrs.items()))
+        text = f" {self.content!r}" if self.content else ""
+        lines = [f"{'  ' * indent}<{self.type}{attrs}>{text}"]
+        lines += [child.pretty(indent + 1) for child in self.children]
+        return "\n".join(lines)
+
+
+class _Source:
+    """The UTF-8 bytes of the parsed Markdown, for byte offsets to line numbers and source text."""
+
+    __slots__ = ("data", "_starts", "marks")
+
+    def __init__(self, text: str, marks: _Marks) -> None:
+        self.data = text.encode("utf-8")
+        self._starts: list[int] | None = None
+        self.marks = marks
+
+    def lines(self, start: int, end: int) -> tuple[int, int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer(b"\n", self.data)]
+        first = bisect_right(self._starts, start) - 1
+        last = bisect_right(self._starts, max(start, end - 1)) - 1
+        return first, last + 1
+
+    def text(self, start: int, end: int) -> str:
+        return self.marks.restore(self.data[start:end].decode("utf-8", "replace"))
+
+
+#: Block-level node types: they carry a line map, as markdown-it's block tokens do.
+BLOCK_TYPES = frozenset({"heading", "paragraph", "bullet_list", "ordered_list", "list_item", "table",
+                         "thead", "tbody", "tr", "hr", "blockquote", "fence", "code_block", "html_block"})
+#: Inline node types (the children of a paragraph, heading or table cell).
+_INLINE_TYPES = frozenset({"text", "softbreak", "hardbreak", "strong", "em", "link", "placeholder",
+                           "proposal", "code_inline", "image", "html_inline", "s", "autolink", "text_special"})
+
+
+# --- placeholders -------------------------------------------------------------------------------
+
+def _placeholder_spans(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """Every ``[[label]]`` / ``[[?label]]`` in ``text``: (start, end, kind, ``[label]``).
+
+    The first ``[`` must not be backslash-escaped (an even run of backslashes before it); the label
+    is non-empty, on one line, and ends at the first ``]]`` (as in :func:`_placeholder_rule`).
+    """
+    position = text.find(PLACEHOLDER_OPEN)
+    while position >= 0:
+        slashes = 0
+        while position - slashes > 0 and text[position - slashes - 1] == "\\":
+            slashes += 1
+        end = text.find(PLACEHOLDER_CLOSE, position + 2)
+        body = text[position + 2 : end] if end >= 0 else ""
+        if slashes % 2 == 0 and end > position + 2 and "\n" not in body:
+            kind = "placeholder"
+            if body.startswith(PROPOSAL_MARK):
+                kind, body = "proposal", body[len(PROPOSAL_MARK):]
+            if body:
+                yield position, end + 2, kind, "[" + body + "]"
+                position = text.find(PLACEHOLDER_OPEN, end + 2)
+                continue
+        position = text.find(PLACEHOLDER_OPEN, position + 1)
+
+
+class _Marks:
+    """The placeholders of one Markdown text, each replaced by ``<open>index<close>``.
+
+    Neither parser gets a plugin for ``[[...]]`` (the native one has no plugin interface): the
+    placeholders are cut out before parsing, stand in the text as two private-use characters that do
+    not occur in it around their index, pass through either parser as plain text, and become
+    ``placeholder``/``proposal`` nodes again in :meth:`split`. Both parsers so see the same text.
+    """
+
+    __slots__ = ("marked", "labels", "raw", "opening", "closing", "_pattern")
+
+    def __init__(self, text: str) -> None:
+        self.labels: list[tuple[str, str]] = []  # (kind, "[label]")
+        self.raw: list[str] = []  # the placeholder as written
+        self.opening = self.closing = ""
+        self._pattern: re.Pattern[str] | None = None
+        spans = list(_placeholder_spans(text))
+        if not spans:
+            self.marked = text
+            return
+        free = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+        self.opening, self.closing = next(free), next(free)
+        parts, last = [], 0
+        for start, end, kind, label in spans:
+            parts += (text[last:start], f"{self.opening}{len(self.labels)}{self.closing}")
+            self.labels.append((kind, label))
+            self.raw.append(text[start:end])
+            last = end
+        parts.append(text[last:])
+        self.marked = "".join(parts)
+        self._pattern = re.compile(f"{self.opening}([0-9]+){self.closing}")
+
+    def split(self, content: str) -> Iterator[tuple[str, str]]:
+        """``content`` as (type, text) pieces: text, and the placeholders and proposals in it."""
+        if self._pattern is None or self.opening not in content:
+            yield "text", content
+            return
+        last = 0
+        for match in self._pattern.finditer(content):
+            if match.start() > last:
+                yield "text", content[last:match.start()]
+            yield self.labels[int(match.group(1))]
+            last = match.end()
+        if last < len(content):
+            yield "text", content[last:]
+
+    def restore(self, content: str) -> str:
+        """``content`` with the placeholders written back as they were."""
+        if self._pattern is None or self.opening not in content:
+            return content
+        return self._pattern.sub(lambda match: self.raw[int(match.group(1))], content)
+
+
+# --- the parsers --------------------------------------------------------------------------------
+
+#: The CommonMark rules both parsers run: CommonMark with GFM tables, without raw HTML (a ``<b>`` is
+#: text) and without link reference definitions (``[x]: url`` would print nothing; off, it stays text).
+_BLOCK_RULES = ("blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "table")
+_INLINE_RULES = ("autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline")
+#: The native parser's names that differ from markdown-it's.
+_NATIVE_NAMES = {"trow": "tr", "autolink": "link", "text_special": "text", "lheading": "heading"}
+
+
+@lru_cache(maxsize=1)
+def _native_parser() -> Any:
+    """markdown-it-pyrs (the Rust port of markdown-it), when a wheel was installable; else None."""
+    if os.environ.get("PROCURE_MARKDOWN_PARSER") == "python":
+        return None
+    try:
+        import markdown_it_pyrs
+    except ImportError:
+        return None
+    md = markdown_it_pyrs.MarkdownIt("zero")
+    md.enable_many([*_BLOCK_RULES, *_INLINE_RULES])
+    return md
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The process-wide parser: CommonMark, tables on, raw HTML off, placeholders on."""
+    """markdown-it-py, configured as the native parser is: the fallback where markdown-it-pyrs has no
+    wheel (a Python newer than its wheels), and the reference the test-suite compares it with."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
-    # A reference definition ("[x]: url") prints nothing; off, it stays visible text rather than vanishing.
     md.disable("reference")
-    md.inline.ruler.before("link", "placeholder", _placeholder_rule)
     return md
 
 
-def parse(text: str) -> SyntaxTreeNode:
-    """Markdown text to a syntax tree."""
-    from markdown_it.tree import SyntaxTreeNode
+def parser_name() -> str:
+    """Which parser :func:`parse` uses in this process."""
+    return "markdown-it-pyrs" if _native_parser() is not None else "markdown-it-py"
 
-    return SyntaxTreeNode(parser().parse(text))
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def parse(text: str, native: bool | None = None) -> Node:
+    """Markdown text to a tree of :class:`Node`; the same tree whichever parser runs.
+
+    ``native`` forces markdown-it-pyrs (True) or markdown-it-py (False); by default the native parser
+    is used when it is installed, except on text with a backtick (inline code, which documents refuse
+    anyway, can make markdown-it-pyrs 0.4 panic) or if it ever panics: then markdown-it-py parses it.
+    The test-suite holds the two to the same tree.
+    """
+    if _SURROGATES.search(text):  # no UTF-8 form; the renderer drops them anyway
+        text = _SURROGATES.sub("", text)
+    if "\x00" in text:  # CommonMark: U+0000 becomes U+FFFD (markdown-it-py does it, the native parser not)
+        text = text.replace("\x00", "\ufffd")
+    marks = _Marks(text)
+    md = _native_parser() if native is not False else None
+    if native and md is None:
+        raise RuntimeError("markdown-it-pyrs is not installed")
+    if md is not None and "`" in marks.marked and not native:
+        md = None  # markdown-it-pyrs 0.4 panics on "[" before an unpaired backtick; code is refused anyway
+    if md is not None:
+        try:
+            tree = md.tree(marks.marked)
+        except BaseException as err:  # a Rust panic is a BaseException; anything else goes on up
+            if type(err).__name__ != "PanicException" or native:
+                raise
+        else:
+            root = Node("root")
+            _from_native(tree.children, root, _Source(marks.marked, marks), marks, False)
+            return root
+    root = Node("root")
+    _from_tokens(parser().parse(marks.marked), root, marks)
+    return root
+
+
+def _add_text(parent: Node, content: str, marks: _Marks) -> None:
+    """Text into ``parent``: joined to a text node just before it, placeholders split out."""
+    for kind, piece in marks.split(content):
+        children = parent.children
+        if kind == "text":
+            if not piece:
+                continue
+            if children and children[-1].type == "text":
+                children[-1].content += piece
+                continue
+        Node(kind, parent, piece)
+
+
+def _from_native(children: list[Any], parent: Node, source: _Source, marks: _Marks, head: bool) -> None:
+    """Build :class:`Node` children from markdown-it-pyrs nodes (one pass)."""
+    for child in children:
+        name = child.name
+        if name == "text" or name == "text_special":
+            _add_text(parent, child.meta["content"], marks)
+            continue
+        if name == "softbreak" or name == "hardbreak":
+            Node(name, parent)
+            continue
+        if name == "tcell":
+            name = "th" if head else "td"
+        else:
+            name = _NATIVE_NAMES.get(name, name)
+        node = Node(name, parent)
+        if name in BLOCK_TYPES:
+            node._span, node._source = child.srcmap, source
+        if name == "heading":
+            node.attrs["level"] = child.meta["level"]
+        elif name == "ordered_list":
+            node.attrs["start"] = child.meta.get("start", 1)
+        elif name == "link":
+            node.attrs["href"] = child.meta.get("url", "")
+        elif name in ("fence", "code_block", "html_block", "html_inline"):
+            node.content = marks.restore(child.meta.get("content", ""))
+        elif name == "code_inline":
+            node.content = marks.restore("".join(text.meta.get("content", "") for text in child.children))
+            continue
+        _from_native(child.children, node, source, marks, head or name == "thead")
+        if name == "list_item":
+            _wrap_tight(node)
+
+
+def _wrap_tight(item: Node) -> None:
+    """A tight list item's text in a paragraph, as markdown-it-py gives it (there the paragraph is
+    only hidden from HTML output)."""
+    if not any(child.type in _INLINE_TYPES for child in item.children):
+        return
+    kids, item.children = item.children, []
+    paragraph: Node | None = None
+    for child in kids:
+        if child.type in _INLINE_TYPES:
+            if paragraph is None:
+                paragraph = Node("paragraph", item)
+                paragraph._source, paragraph._span = item._source, item._span
+            child.parent, child.index = paragraph, len(paragraph.children)
+            paragraph.children.append(child)
+        else:
+            paragraph = None
+            child.parent, child.index = item, len(item.children)
+            item.children.append(child)
+
+
+def _from_tokens(tokens: list[Any], root: Node, marks: _Marks) -> None:
+    """Build the same tree from markdown-it-py's token stream (one pass, no syntax-tree objects)."""
+    stack = [root]
+    for token in tokens:
+        nesting = token.nesting
+        if nesting == -1:
+            stack.pop()
+        elif token.type == "inline":
+            _inline_tokens(token.children or [], stack[-1], marks)
+            stack[-1]._text = marks.restore(token.content)
+        else:
+            kind = token.type[:-5] if nesting == 1 else token.type
+            node = Node(kind, stack[-1])
+            node._map = tuple(token.map) if token.map and kind in BLOCK_TYPES else None  # type: ignore[assignment]
+            if kind == "heading":
+                node.attrs["level"] = int(token.tag[1])
+            elif kind == "ordered_list":
+                node.attrs["start"] = int(token.attrGet("start") or 1)
+            elif kind in ("fence", "code_block", "html_block"):
+                node.content = marks.restore(token.content)
+            if nesting == 1:
+                stack.append(node)
+
+
+def _inline_tokens(tokens: list[Any], parent: Node, marks: _Marks) -> None:
+    stack = [parent]
+    for token in tokens:
+        nesting = token.nesting
+        if nesting == -1:
+            stack.pop()
+            continue
+        kind = token.type
+        if kind == "text" or kind == "text_special":
+            _add_text(stack[-1], token.content, marks)
+            continue
+        if nesting == 1:
+            kind = kind[:-5]
+        node = Node(kind, stack[-1])
+        if kind == "link":
+            node.attrs["href"] = str(token.attrGet("href") or "")
+        elif kind in ("code_inline", "html_inline"):
+            node.content = marks.restore(token.content)
+        elif kind == "image":
+            _inline_tokens(token.children or [], node, marks)
+        if nesting == 1:
+            stack.append(node)
 
 
 #: The field path a placeholder or proposal label may end in ("..., tender.published").
@@ -128,16 +467,16 @@ def _top_level_fields() -> frozenset[str]:
     return frozenset(Problem.model_fields)
 
 
-def placeholders(tree: SyntaxTreeNode) -> list[str]:
+def placeholders(tree: Node) -> list[str]:
     """The visible text of every placeholder in a tree, in document order."""
     return [node.content for node in tree.walk() if node.type == "placeholder"]
 
 
-def proposals(tree: SyntaxTreeNode) -> list[str]:
+def proposals(tree: Node) -> list[str]:
     """The visible text of every proposal in a tree, in document order."""
     return [node.content for node in tree.walk() if node.type == "proposal"]
 
 
-def unknown_node_types(tree: SyntaxTreeNode) -> set[str]:
+def unknown_node_types(tree: Node) -> set[str]:
     """Node types in the tree that the renderer does not lay out."""
     return {node.type for node in tree.walk()} - ALLOWED_NODE_TYPES

@@ -157,7 +157,12 @@ def write_zip(entries: Iterable[tuple[str, bytes, bool]], moment: datetime, comp
 
 def content_types_xml(parts: Iterable[Any]) -> bytes:
     """``[Content_Types].xml``: two defaults and one override per part, sorted by name."""
-    overrides = sorted((str(p.partname), p.content_type) for p in parts)
+    return content_types_for((str(p.partname), p.content_type) for p in parts)
+
+
+def content_types_for(pairs: Iterable[tuple[str, str]]) -> bytes:
+    """``[Content_Types].xml`` from (part name, content type) pairs."""
+    overrides = sorted(pairs)
     body = "".join(f"<Override PartName={quoteattr(n)} ContentType={quoteattr(t)}/>"
                    for n, t in overrides)
     return (_CONTENT_TYPES_HEAD + body + "</Types>").encode("utf-8")
@@ -186,8 +191,9 @@ def package_bytes(package: Any, moment: datetime = DEFAULT_DATE, compress: bool 
 
 
 def docx_bytes(document: Any, meta: Any) -> bytes:
-    """The .docx bytes of a rendered document, entries dated ``meta.created``."""
-    return package_bytes(document.part.package, meta.created)
+    """The .docx bytes of a rendered document (a :class:`procure.docx_package.DocxPackage`), entries
+    dated ``meta.created``."""
+    return document.to_bytes(meta.created)
 
 
 def _umask() -> int:

@@ -10,12 +10,11 @@ from datetime import datetime, timezone
 import pytest
 from docx import Document
 from lxml import etree
-from markdown_it import MarkdownIt
-from markdown_it.tree import SyntaxTreeNode
 
 from procure.docx_render import DocMeta, DocxRenderer, Gap, build_docx, column_widths, render_document
 from procure.errors import RenderError
-from procure.markdown import ALLOWED_NODE_TYPES, parse
+from procure.package import docx_bytes
+from procure.markdown import ALLOWED_NODE_TYPES, Node, parse
 from procure.styles import house_style
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -228,7 +227,7 @@ def test_table_columns_fill_the_text_width_and_follow_the_content():
     assert min(grid) >= 110 * len("weken") + 200  # no column narrower than its longest word
 
 
-def table_rows(markdown: str) -> list[SyntaxTreeNode]:
+def table_rows(markdown: str) -> list[Node]:
     table = parse(markdown).children[0]
     return [tr for section in table.children for tr in section.children]
 
@@ -432,7 +431,10 @@ def test_unknown_nodes_fail_closed_with_type_and_line(markdown, node_type, line)
 
 
 def test_a_node_type_outside_our_parser_fails_closed_too():
-    tree = SyntaxTreeNode(MarkdownIt("commonmark").enable("strikethrough").parse("Dit is ~~weg~~.\n"))
+    tree = Node("root")
+    paragraph = Node("paragraph", Node("blockquote", tree))
+    Node("text", paragraph, "Dit is ")
+    Node("text", Node("s", paragraph), "weg")
     with pytest.raises(RenderError, match="'s'.*strikethrough"):
         render_document(tree, META, house_style())
 
@@ -634,5 +636,5 @@ def test_python_docx_reads_the_result_back():
 
 
 def test_render_document_returns_a_document_the_api_can_walk():
-    document = render_document(parse("# Een\n\nTekst.\n"), META, house_style())
+    document = Document(io.BytesIO(docx_bytes(render_document(parse("# Een\n\nTekst.\n"), META, house_style()), META)))
     assert [p.text for p in document.paragraphs][-2:] == ["Een", "Tekst."]

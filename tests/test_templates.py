@@ -216,7 +216,7 @@ def headings(markdown: str, level: int) -> list[str]:
 def plain(markdown: str) -> str:
     """The visible text of a whole document, paragraphs and cells separated by newlines."""
     tree = parse(markdown)
-    return "\n".join(texts(node) for node in tree.walk() if node.type == "inline")
+    return "\n".join(texts(node) for node in tree.walk() if node.type in ("paragraph", "heading", "th", "td"))
 
 
 def shape(markdown: str) -> list[str]:

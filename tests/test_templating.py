@@ -60,7 +60,7 @@ def inline_text(tree) -> str:
 def only_inline_text(tree) -> bool:
     """True when the tree is at most one paragraph of plain text and line breaks: no structure."""
     types = [node.type for node in tree.walk()]
-    allowed = {"root", "paragraph", "inline", "text", "softbreak", "hardbreak"}
+    allowed = {"root", "paragraph", "text", "softbreak", "hardbreak"}
     return set(types) <= allowed and types.count("paragraph") <= 1
 
 
