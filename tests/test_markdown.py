@@ -90,8 +90,10 @@ def blocks(draw: st.DrawFn) -> str:
     kind = draw(st.sampled_from(["heading", "paragraph", "bullets", "numbers", "table", "quote", "rule"]))
     if kind == "heading":
         return "#" * draw(st.integers(1, 3)) + " " + draw(INLINE)
-    if kind == "paragraph":
-        return "\n".join(draw(st.lists(INLINE, min_size=1, max_size=3)))
+    if kind == "paragraph":  # a line that opens with a block marker is a block of its own: generated
+        # text never has one (values are escaped), and where an empty one would interrupt a quote the
+        # two parsers differ (markdown-it-py starts a list, CommonMark continues the paragraph)
+        return "\n".join("tekst " + line for line in draw(st.lists(INLINE, min_size=1, max_size=3)))
     if kind in ("bullets", "numbers"):
         items = draw(st.lists(INLINE, min_size=1, max_size=4))
         return "\n".join(("- " if kind == "bullets" else f"{n}. ") + item for n, item in enumerate(items, 1))
