@@ -110,14 +110,75 @@ def missing_styles(styles: etree._Element) -> list[str]:
 
 @lru_cache(maxsize=1)
 def house_style() -> HouseStyle:
-    """The built-in house style, prepared once per process."""
+    """The built-in house style, prepared once per process, and kept in the user's cache between
+    processes (preparing it takes python-docx and a tenth of a second; reading it back, a millisecond)."""
+    key = _house_key()
+    cached = _read_house(key)
+    if cached is not None:
+        return cached
     from docx import Document
 
     house = _house_xml("styles")
     missing = missing_styles(house)
     if missing:
         raise StyleError(f"the built-in house style lacks the styles {', '.join(missing)}")
-    return _prepare(Document(), reference=None)
+    style = _prepare(Document(), reference=None)
+    _write_house(key, style)
+    return style
+
+
+_HOUSE_CACHE = "house"
+
+
+def _house_key() -> str:
+    """What the prepared house style is made from: procure's version, the house XML files, the code that
+    prepares it and python-docx's default template. A change to any of them makes a new entry."""
+    import hashlib
+    from importlib.util import find_spec
+
+    from procure import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    here = Path(__file__).parent
+    sources = [*sorted(DATA.glob("house_*.xml")), here / "styles.py", here / "docx_oxml.py", here / "package.py"]
+    spec = find_spec("docx")
+    if spec is not None and spec.origin:
+        sources.append(Path(spec.origin).parent / "templates" / "default.docx")
+    for path in sources:
+        try:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode() + b"\0missing")
+    return f"{digest.hexdigest()[:32]}.json"
+
+
+def _read_house(key: str) -> HouseStyle | None:
+    import base64
+    import json
+
+    from procure.cache import read_entry
+
+    raw = read_entry(_HOUSE_CACHE, key)
+    if raw is None:
+        return None
+    try:
+        fields = json.loads(raw)
+        template = base64.b64decode(fields.pop("template"), validate=True)
+        return HouseStyle(template=template, **fields)
+    except (ValueError, TypeError, KeyError):
+        return None  # damaged or from another layout: made again
+
+
+def _write_house(key: str, style: HouseStyle) -> None:
+    import base64
+    import dataclasses
+    import json
+
+    from procure.cache import write_entry
+
+    fields = dataclasses.asdict(style)
+    fields["template"] = base64.b64encode(style.template).decode("ascii")
+    write_entry(_HOUSE_CACHE, key, json.dumps(fields, sort_keys=True).encode("utf-8"))
 
 
 def style_for(reference_doc: Path | str | None) -> HouseStyle:

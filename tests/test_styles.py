@@ -431,3 +431,36 @@ def test_two_styles_of_one_name_never_give_a_duplicate_id(tmp_path):
     assert len(ids) == len(set(ids))
     assert ref.id("Strong Emphasis") != "StrongEmphasis"
     assert style_by_id(root, ref.id("Strong Emphasis")).find("w:name", NS).get(f"{{{W}}}val") == "Strong Emphasis"
+
+
+def test_the_house_style_is_kept_between_processes_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    from procure import styles
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PROCURE_NO_CACHE", raising=False)
+    styles.house_style.cache_clear()
+    try:
+        made = styles.house_style()
+        (entry,) = (tmp_path / "procure" / "house").iterdir()
+        styles.house_style.cache_clear()
+        assert styles.house_style() == made  # read back from the cache
+        entry.write_text("{not json", encoding="utf-8")
+        styles.house_style.cache_clear()
+        assert styles.house_style() == made  # a damaged entry is made again
+        assert entry.read_text(encoding="utf-8").startswith("{")
+        assert styles._read_house(entry.name) == made
+    finally:
+        styles.house_style.cache_clear()
+
+
+def test_no_cache_means_nothing_is_written(tmp_path, monkeypatch):
+    from procure import styles
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("PROCURE_NO_CACHE", "1")
+    styles.house_style.cache_clear()
+    try:
+        styles.house_style()
+        assert not (tmp_path / "procure").exists()
+    finally:
+        styles.house_style.cache_clear()
