@@ -5,12 +5,13 @@
 Prints medians and ratios; asserts nothing (these machines are shared and
 noisy, so speed is read from medians, never checked by a test). Four views:
 
-(a) in-process, per document: procure from a loaded problem statement to .docx
-    bytes, against docxtpl rendering a template of the same content in which
-    every paragraph (table cells included) is a Jinja tag, from the template's
-    bytes and a context to .docx bytes. Procure's stages are shown too.
+(a) in-process, per document of the example's pack (and the median over
+    them): procure from a loaded problem statement to .docx bytes, against
+    docxtpl rendering a template of the same content in which every paragraph
+    (table cells included) is a Jinja tag, from the template's bytes and a
+    context to .docx bytes. The stages of the largest document are shown too.
 (b) whole processes, a pipeline's view, on the same N problem statements
-    (2N documents): ``procure batch`` (one command), pandoc ``-f gfm`` with one
+    (the documents of each pack): ``procure batch`` (one command), pandoc ``-f gfm`` with one
     process per document on the very Markdown procure renders (run with the
     same parallelism as the batch), and docxtpl in one Python process
     rendering every document from its tagged template. Documents per second,
@@ -125,28 +126,33 @@ def tagged_template(docx: bytes) -> tuple[bytes, dict[str, str]]:
     return out.getvalue(), context
 
 
-def in_process(runs: int) -> dict[str, float | int | None]:
-    from procure.build import BuildOptions, build_document
+def in_process(runs: int) -> dict[str, dict[str, float | int | None]]:
+    """Per document of the example's pack: procure's median, and docxtpl's on the same content."""
+    from procure.build import BuildOptions, build_document, pack_kinds
     from procure.loader import load_problem
 
     loaded = load_problem(EXAMPLE)
     options = BuildOptions()
-    ours = median_ms(lambda: build_document(loaded, "tender", options), runs)
-    result: dict[str, float | int | None] = {"procure": ours, "docxtpl": None, "tags": None}
     try:
         from docxtpl import DocxTemplate
     except ImportError:
-        return result
-    template, context = tagged_template(build_document(loaded, "tender", options).data)
+        DocxTemplate = None  # noqa: N806
+    results: dict[str, dict[str, float | int | None]] = {}
+    for kind in pack_kinds(loaded):
+        ours = median_ms(lambda: build_document(loaded, kind, options), runs)  # noqa: B023
+        result: dict[str, float | int | None] = {"procure": ours, "docxtpl": None, "tags": None}
+        if DocxTemplate is not None:
+            template, context = tagged_template(build_document(loaded, kind, options).data)
 
-    def docxtpl_render() -> None:
-        tpl = DocxTemplate(BytesIO(template))
-        tpl.render(context)
-        tpl.save(BytesIO())
+            def docxtpl_render() -> None:
+                tpl = DocxTemplate(BytesIO(template))  # noqa: B023
+                tpl.render(context)  # noqa: B023
+                tpl.save(BytesIO())
 
-    result["docxtpl"] = median_ms(docxtpl_render, runs)
-    result["tags"] = len(context)
-    return result
+            result["docxtpl"] = median_ms(docxtpl_render, runs)
+            result["tags"] = len(context)
+        results[kind] = result
+    return results
 
 
 # ---------------------------------------------------------------- (b) whole processes
@@ -176,11 +182,12 @@ def timed(command: list[str], **kwargs: object) -> float:
 
 
 def whole_processes(count: int, jobs: int, work: Path) -> dict[str, float | None]:
-    from procure.build import KINDS, BuildOptions, build_document, render_markdown
+    from procure.build import BuildOptions, build_document, pack_kinds, render_markdown
     from procure.loader import load_problem
 
     inputs = make_inputs(work / "in", count)
-    documents = count * len(KINDS)
+    packs = {path: load_problem(path) for path in inputs}
+    documents = sum(len(pack_kinds(loaded)) for loaded in packs.values())  # what the batch writes
     out = {"documents": float(documents)}
     seconds = timed([*procure_command(), "batch", str(work / "in"), "-o", str(work / "procure"), "-j", str(jobs)])
     out["procure"] = seconds
@@ -194,9 +201,8 @@ def whole_processes(count: int, jobs: int, work: Path) -> dict[str, float | None
     except ImportError:
         have_docxtpl = False
     options = BuildOptions()
-    for path in inputs:
-        loaded = load_problem(path)
-        for kind in KINDS:
+    for path, loaded in packs.items():
+        for kind in pack_kinds(loaded):
             (markdown_dir / f"{path.stem}-{kind}.md").write_text(render_markdown(loaded, kind), encoding="utf-8")
             if have_docxtpl:
                 template, context = tagged_template(build_document(loaded, kind, options).data)
@@ -275,17 +281,24 @@ def main() -> None:
 
     from procure.loader import load_problem
 
-    print(f"\n(a) in-process, one tender document, median ms over {runs} runs")
+    print(f"\n(a) in-process, per document, median ms over {runs} runs (loaded problem -> .docx bytes)")
+    print("    stages of the tender, the largest document:")
     for name, ms in stages(load_problem(EXAMPLE), runs).items():
-        print(f"    stage {name:<10} {ms:8.2f}")
+        print(f"      {name:<10} {ms:8.2f}")
     docs = in_process(runs)
-    ours = docs["procure"]
-    print(f"    procure              {ours:8.2f}   (loaded problem -> .docx bytes)")
-    if docs["docxtpl"] is None:
-        print("    docxtpl              not installed (pip install '.[bench]')")
+    for kind, result in docs.items():
+        line = f"    {kind:<20} procure {result['procure']:7.2f}"
+        if result["docxtpl"] is not None:
+            line += (f"   docxtpl {result['docxtpl']:7.2f} ({result['tags']} tags)"
+                     f"   docxtpl / procure = {result['docxtpl'] / result['procure']:.2f}")
+        print(line)
+    ours = [float(result["procure"]) for result in docs.values()]
+    print(f"    median over the pack's {len(ours)} documents: procure {statistics.median(ours):.2f} ms", end="")
+    theirs = [float(r["docxtpl"]) for r in docs.values() if r["docxtpl"] is not None]
+    if len(theirs) == len(ours):
+        print(f", docxtpl {statistics.median(theirs):.2f} ms")
     else:
-        print(f"    docxtpl              {docs['docxtpl']:8.2f}   ({docs['tags']} tags, template bytes -> .docx bytes)"
-              f"   docxtpl / procure = {docs['docxtpl'] / ours:.2f}")
+        print("; docxtpl not installed (pip install '.[bench]')")
 
     with tempfile.TemporaryDirectory(prefix="procure-bench-") as tmp:
         work = Path(tmp)
