@@ -477,7 +477,7 @@ def _render_all(tasks: list[Task], options: BatchOptions) -> Iterator[Staged | I
 
 def stage_pack(task: Task) -> Staged | InputResult:
     """Render one pack into a temporary folder in the output folder (a worker's job)."""
-    from procure.build import BuildOptions, build_document, build_documents, kind_path, pack_kinds
+    from procure.build import BuildOptions, build_document, build_documents, kind_path, pack_kinds, shared_context
     from procure.manifest import sha256_bytes
 
     start = time.perf_counter()
@@ -498,7 +498,8 @@ def stage_pack(task: Task) -> Staged | InputResult:
             documents = build_documents(loaded, kinds, replace(build_options, toc_pages=True), layout_issues)
             findings += [_finding(issue, LAYOUT_WARNING, task.input) for issue in layout_issues]
         else:
-            documents = [build_document(loaded, kind, build_options) for kind in build_options.kinds]
+            shared = shared_context(loaded, options.templates_dir)
+            documents = [build_document(loaded, kind, build_options, shared=shared) for kind in build_options.kinds]
         placeholders = [{"document": kind_path(Path(), task.reference, doc.kind, options.templates_dir).name,
                          "kind": doc.kind,
                          "placeholder": gap} for doc in documents for gap in doc.placeholders]

@@ -274,15 +274,26 @@ class PackResult:
         }
 
 
-def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> PlainMap:
-    """Everything a template may read, as plain data (never a live model): values, never I/O."""
+def template_context(loaded: Loaded, kind: str, strings: dict[str, Any],
+                     shared: dict[str, Any] | None = None) -> PlainMap:
+    """Everything a template may read, as plain data (never a live model): values, never I/O.
+    ``shared``: :func:`pack_context` of the same problem and strings, made once for a whole pack."""
+    from procure.templating import PlainMap
+
+    return PlainMap({**(shared if shared is not None else pack_context(loaded, strings)), "doc_kind": kind},
+                    kind=dict)
+
+
+def pack_context(loaded: Loaded, strings: dict[str, Any]) -> dict[str, Any]:
+    """The part of the template context every document of a pack shares (all but ``doc_kind``), as
+    plain data: the problem, the procedure decided, the law and the contract terms."""
     from procure.contract import contract_terms
     from procure.legal import decide_procedure, law_for
     from procure.templating import plain
 
     problem = loaded.problem
     decision = decide_procedure(problem)
-    return plain({
+    return {key: plain(value) for key, value in {
         "ct": contract_terms(problem),
         "docs": _titles(problem.language, strings),
         "p": problem,
@@ -293,8 +304,7 @@ def template_context(loaded: Loaded, kind: str, strings: dict[str, Any]) -> Plai
         "consultation_basis": decision.consultation_basis,
         "prior_involvement_basis": decision.prior_involvement_basis,
         "s": strings,
-        "doc_kind": kind,
-    })
+    }.items()}
 
 
 def _titles(language: str, strings: dict[str, Any]) -> dict[str, str]:
@@ -305,14 +315,22 @@ def _titles(language: str, strings: dict[str, Any]) -> dict[str, str]:
             for name, declared in declared_kinds().items()}
 
 
-def render_markdown(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> str:
-    """The Markdown text of one document of the pack."""
+def render_markdown(loaded: Loaded, kind: str, templates_dir: Path | None = None,
+                    shared: dict[str, Any] | None = None) -> str:
+    """The Markdown text of one document of the pack (``shared``: see :func:`template_context`)."""
     from procure.templating import load_strings
     from procure.templating import render_markdown as render_template
 
     strings = load_strings(loaded.problem.language, templates_dir)
     declared = kind_of(kind, templates_dir)
-    return render_template(declared.template, template_context(loaded, kind, strings), templates_dir)
+    return render_template(declared.template, template_context(loaded, kind, strings, shared), templates_dir)
+
+
+def shared_context(loaded: Loaded, templates_dir: Path | None = None) -> dict[str, Any]:
+    """:func:`pack_context` for the strings of the problem's language: made once, used by each document."""
+    from procure.templating import load_strings
+
+    return pack_context(loaded, load_strings(loaded.problem.language, templates_dir))
 
 
 def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> DocMeta:
@@ -415,15 +433,17 @@ def cover_placeholders(loaded: Loaded, kind: str, templates_dir: Path | None = N
 
 
 def build_document(loaded: Loaded, kind: str, options: BuildOptions,
-                   page_numbers: Mapping[str, int] | None = None) -> Rendered:
+                   page_numbers: Mapping[str, int] | None = None,
+                   shared: dict[str, Any] | None = None) -> Rendered:
     """Render one document to .docx bytes in memory; the Markdown is parsed once.
-    ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages)."""
+    ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages);
+    ``shared``: the pack's :func:`shared_context`, when several documents of one pack are built."""
     from procure.docx_render import Gap, render_document
     from procure.markdown import parse, placeholders, proposals
     from procure.package import docx_bytes
     from procure.styles import style_for
 
-    markdown = render_markdown(loaded, kind, options.templates_dir)
+    markdown = render_markdown(loaded, kind, options.templates_dir, shared)
     tree = parse(markdown)
     meta = doc_meta(loaded, kind, options.templates_dir)
     document = render_document(tree, meta, style_for(options.reference_doc), page_numbers)
@@ -511,18 +531,19 @@ def build_documents(loaded: Loaded, kinds: tuple[str, ...], options: BuildOption
     from procure import toc_pages
 
     numbered = options.toc_pages if options.toc_pages is not None else toc_pages.available()
+    shared = shared_context(loaded, options.templates_dir)
     if not numbered:
-        return [build_document(loaded, kind, options) for kind in kinds]
+        return [build_document(loaded, kind, options, shared=shared) for kind in kinds]
     from procure.docx_render import LayoutPages
 
-    laid_out = [build_document(loaded, kind, options, LayoutPages()) for kind in kinds]
+    laid_out = [build_document(loaded, kind, options, LayoutPages(), shared) for kind in kinds]
     try:
         pages = toc_pages.heading_pages([doc.data for doc in laid_out])
     except toc_pages.LayoutFailed as exc:
         issues.append(Issue(Location(file=str(loaded.path or "")), f"{exc}; the contents list no page numbers "
                             "until Word updates them when the file is opened", severity="warning"))
-        return [build_document(loaded, kind, options) for kind in kinds]
-    return [build_document(loaded, kind, options, found) for kind, found in zip(kinds, pages)]
+        return [build_document(loaded, kind, options, shared=shared) for kind in kinds]
+    return [build_document(loaded, kind, options, found, shared) for kind, found in zip(kinds, pages)]
 
 
 def currency_refusal(loaded: Loaded) -> Issue | None:

@@ -252,10 +252,10 @@ def test_a_crash_in_one_file_of_a_batch_leaves_the_others(tmp_path: Path, monkey
 
     original = build.build_document
 
-    def crash_on_second(loaded, kind, options):
+    def crash_on_second(loaded, kind, options, *args, **kwargs):
         if loaded.problem.reference == "T-2":
             raise RuntimeError("boom")
-        return original(loaded, kind, options)
+        return original(loaded, kind, options, *args, **kwargs)
 
     monkeypatch.setattr(build, "build_document", crash_on_second)
     first = write(tmp_path, MINIMAL, "a.yaml")
