@@ -137,6 +137,17 @@ class Node:
         return "\n".join(lines)
 
 
+class Root(Node):
+    """The root of a parsed document; it also lists the placeholders and proposals in it, in order, so
+    finding them needs no walk over the tree."""
+
+    __slots__ = ("gaps",)
+
+    def __init__(self) -> None:
+        super().__init__("root")
+        self.gaps: list[tuple[str, str]] = []  # ("placeholder" | "proposal", "[label]")
+
+
 class _Source:
     """The UTF-8 bytes of the parsed Markdown, for byte offsets to line numbers and source text."""
 
@@ -201,10 +212,11 @@ class _Marks:
     ``placeholder``/``proposal`` nodes again in :meth:`split`. Both parsers so see the same text.
     """
 
-    __slots__ = ("marked", "labels", "raw", "opening", "closing", "_pattern")
+    __slots__ = ("marked", "labels", "raw", "opening", "closing", "_pattern", "found")
 
     def __init__(self, text: str) -> None:
         self.labels: list[tuple[str, str]] = []  # (kind, "[label]")
+        self.found: list[tuple[str, str]] = []  # (kind, "[label]") as the tree holds them, in order
         self.raw: list[str] = []  # the placeholder as written
         self.opening = self.closing = ""
         self._pattern: re.Pattern[str] | None = None
@@ -289,7 +301,7 @@ def parser_name() -> str:
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def parse(text: str, native: bool | None = None) -> Node:
+def parse(text: str, native: bool | None = None) -> Root:
     """Markdown text to a tree of :class:`Node`; the same tree whichever parser runs.
 
     ``native`` forces markdown-it-pyrs (True) or markdown-it-py (False); by default the native parser
@@ -314,11 +326,13 @@ def parse(text: str, native: bool | None = None) -> Node:
             if type(err).__name__ != "PanicException" or native:
                 raise
         else:
-            root = Node("root")
+            root = Root()
             _from_native(tree.children, root, _Source(marks.marked, marks), marks, False)
+            root.gaps = marks.found
             return root
-    root = Node("root")
+    root = Root()
     _from_tokens(parser().parse(marks.marked), root, marks)
+    root.gaps = marks.found
     return root
 
 
@@ -332,33 +346,45 @@ def _add_text(parent: Node, content: str, marks: _Marks) -> None:
             if children and children[-1].type == "text":
                 children[-1].content += piece
                 continue
+        else:
+            marks.found.append((kind, piece))
         Node(kind, parent, piece)
 
 
 def _from_native(children: list[Any], parent: Node, source: _Source, marks: _Marks, head: bool) -> None:
     """Build :class:`Node` children from markdown-it-pyrs nodes (one pass)."""
+    opening = marks.opening or None
+    siblings = parent.children
     for child in children:
         name = child.name
-        if name == "text" or name == "text_special":
-            _add_text(parent, child.meta["content"], marks)
+        if name == "text" or name == "text_special":  # most nodes: joined to the text before them
+            content = child.meta["content"]
+            if opening is not None and opening in content:
+                _add_text(parent, content, marks)
+            elif siblings and siblings[-1].type == "text":
+                siblings[-1].content += content
+            elif content:
+                Node("text", parent, content)
             continue
         if name == "softbreak" or name == "hardbreak":
             Node(name, parent)
             continue
         if name == "tcell":
             name = "th" if head else "td"
-        else:
-            name = _NATIVE_NAMES.get(name, name)
+        elif name in _NATIVE_NAMES:
+            name = _NATIVE_NAMES[name]
         node = Node(name, parent)
         if name in BLOCK_TYPES:
             node._span, node._source = child.srcmap, source
-        if name == "heading":
-            node.attrs["level"] = child.meta["level"]
-        elif name == "ordered_list":
-            node.attrs["start"] = child.meta.get("start", 1)
+            if name == "heading":
+                node.attrs["level"] = child.meta["level"]
+            elif name == "ordered_list":
+                node.attrs["start"] = child.meta.get("start", 1)
+            elif name in ("fence", "code_block", "html_block"):
+                node.content = marks.restore(child.meta.get("content", ""))
         elif name == "link":
             node.attrs["href"] = child.meta.get("url", "")
-        elif name in ("fence", "code_block", "html_block", "html_inline"):
+        elif name == "html_inline":
             node.content = marks.restore(child.meta.get("content", ""))
         elif name == "code_inline":
             node.content = marks.restore("".join(text.meta.get("content", "") for text in child.children))
@@ -469,12 +495,18 @@ def _top_level_fields() -> frozenset[str]:
 
 def placeholders(tree: Node) -> list[str]:
     """The visible text of every placeholder in a tree, in document order."""
-    return [node.content for node in tree.walk() if node.type == "placeholder"]
+    return _gaps(tree, "placeholder")
 
 
 def proposals(tree: Node) -> list[str]:
     """The visible text of every proposal in a tree, in document order."""
-    return [node.content for node in tree.walk() if node.type == "proposal"]
+    return _gaps(tree, "proposal")
+
+
+def _gaps(tree: Node, kind: str) -> list[str]:
+    if isinstance(tree, Root):
+        return [label for found, label in tree.gaps if found == kind]
+    return [node.content for node in tree.walk() if node.type == kind]
 
 
 def unknown_node_types(tree: Node) -> set[str]:

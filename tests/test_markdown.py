@@ -31,6 +31,11 @@ def signature(tree: Node) -> list[tuple[str, str, tuple[tuple[str, object], ...]
 
 
 def same_tree(text: str) -> None:
+    for native_or_not in ((True, False) if "`" not in text else (False,)):
+        tree = parse(text, native=native_or_not)
+        assert tree.gaps == [(node.type, node.content) for node in tree.walk()
+                             if node.type in ("placeholder", "proposal")], text
+
     if "`" in text:  # parse() never gives text with a backtick to the native parser (it may panic)
         assert signature(parse(text)) == signature(parse(text, native=False)), text
         return
