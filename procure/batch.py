@@ -523,7 +523,7 @@ def stage_pack(task: Task) -> Staged | InputResult:
         tmp.mkdir()
         outputs = []
         for name, data, kind in files:
-            _write_synced(tmp / name, data)
+            _write_new(tmp / name, data)
             outputs.append({"name": name, "kind": kind, "size": len(data), "sha256": sha256_bytes(data)})
         pdf_sources = [tmp / name for name, _, kind in files if name.endswith(".docx")]
         return Staged(task, tmp, outputs, findings, placeholders, time.perf_counter() - start, pdf_sources)
@@ -569,11 +569,16 @@ def _placeholder_findings(loaded: Any, placeholders: list[dict[str, str]], name:
     return findings
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a new file of a staged pack.
+
+    Not synced to disk one by one (that was seven fsyncs, about 30 ms, per pack: more than rendering
+    it): a pack only appears by renaming its complete folder into place, so a killed batch leaves
+    none half-written, and should the machine itself go down, a pack whose files do not match the
+    sizes and SHA-256 sums of its manifest is not up to date and is built again on the next run.
+    """
     with path.open("xb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _pack_manifest(staged: Staged, env: Any) -> dict[str, Any]:
@@ -606,7 +611,7 @@ def _finish(staged: Staged, env: Any) -> InputResult:
     start = time.perf_counter()
     raw = dumps(_pack_manifest(staged, env))
     try:
-        _write_synced(staged.tmp / PACK_MANIFEST, raw)
+        _write_new(staged.tmp / PACK_MANIFEST, raw)
         _swap_into_place(staged.tmp, pack_dir(task.out_dir, task.reference))
     except (OSError, OutputError) as err:
         shutil.rmtree(staged.tmp, ignore_errors=True)
@@ -646,22 +651,8 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
         if old is not None:
             os.replace(old, final)
         raise
-    _fsync_dir(final.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _finish_with_pdf(staged: list[Staged], env: Any, options: BatchOptions) -> list[InputResult]:

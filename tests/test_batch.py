@@ -120,6 +120,21 @@ def test_a_damaged_pack_is_rebuilt(tmp_path: Path) -> None:
     assert (out / "GEN-0001" / "GEN-0001-tender.docx").read_bytes() == original
 
 
+def test_a_pack_left_damaged_by_a_machine_crash_is_rebuilt(tmp_path: Path) -> None:
+    """Files are not synced one by one: what a power cut can leave (zeroed blocks of the right size,
+    an empty manifest) must not pass for an up-to-date pack."""
+    make_inputs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    run(str(tmp_path / "in"), "-o", str(out), "-j", "1")
+    tender = out / "GEN-0001" / "GEN-0001-tender.docx"
+    original = tender.read_bytes()
+    tender.write_bytes(bytes(len(original)))
+    (out / "GEN-0000" / "manifest.json").write_bytes(b"")
+    result = run(str(tmp_path / "in"), "-o", str(out), "-j", "1")
+    assert "2 built, 0 skipped" in result.stderr
+    assert tender.read_bytes() == original
+
+
 def test_an_interrupted_run_is_finished_and_leaves_no_half_written_pack(tmp_path: Path) -> None:
     make_inputs(tmp_path / "in", 3)
     whole = tmp_path / "whole"
