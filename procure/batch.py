@@ -5,13 +5,17 @@ The run, in order:
 1. The inputs (files, folders searched for ``*.yaml``/``*.yml``, glob patterns)
    are expanded into a sorted list of files; a path or pattern that finds
    nothing is a failed input, not the end of the batch.
-2. Each file is read and loaded once, in this process (loading costs about a
-   millisecond; the loaded statement is what the workers render).
+2. Each file is read and its reference read from its YAML without loading
+   it (a fraction of a millisecond). Only a file whose reference cannot be
+   read so is loaded here (to report where it is wrong). The workers load each
+   file, once, and render it: the batch holds no loaded statements, so its
+   memory does not grow with the number of inputs, and loading runs in
+   parallel too.
 3. With ``--shard K/N``, only the inputs whose shard key falls in shard K are
    kept. The key is the pack's reference (letter case aside), so two files
    with one reference always meet in the same shard, and adding or removing
-   a file never moves another; a file that does not load is keyed by its path
-   relative to the common root of the arguments.
+   a file never moves another; a file whose reference cannot be read is keyed
+   by its path relative to the common root of the arguments.
 4. Files sharing a reference all fail, before anything is written.
 5. A pack whose manifest records the same build key (input, templates,
    reference document, legal data, tool version, options) and whose outputs
@@ -117,7 +121,9 @@ class InputResult:
 
 @dataclass
 class BatchReport:
-    """Every input's result, in input order, and where the batch manifest went."""
+    """Every input's result, in input order, and where the batch manifest went. A result keeps what
+    the batch manifest needs: a failed input's errors; a built or skipped pack's findings were
+    reported as it finished and are in its own manifest."""
 
     results: list[InputResult]
     manifest_path: Path | None = None
@@ -239,11 +245,12 @@ def reference_key(reference: str) -> str:
 
 @dataclass(frozen=True)
 class Task:
-    """One pack to render, sent to a worker process."""
+    """One pack to render, sent to a worker process: the worker reads and loads the input (a file
+    that changed since it was scanned fails), unless the scan had to load it already."""
 
     input: str
     input_sha256: str
-    loaded: Any
+    loaded: Any  # None: the worker loads the file
     reference: str
     out_dir: Path
     options: BatchOptions
@@ -261,6 +268,7 @@ class Staged:
     placeholders: list[dict[str, str]]
     seconds: float
     pdf_sources: list[Path] = field(default_factory=list)
+    thresholds: Any = None  # the threshold set the pack's procedure was decided with, for its manifest
 
 
 def run_batch(arguments: Sequence[str], options: BatchOptions,
@@ -276,7 +284,7 @@ def run_batch(arguments: Sequence[str], options: BatchOptions,
         find_soffice()  # a missing LibreOffice stops the batch before anything is built
     candidates, failed = expand_inputs(arguments)
     root = common_root(candidates)
-    loaded_tasks, load_failures = _load_all(candidates, root, options)
+    loaded_tasks, load_failures = _scan_all(candidates, root, options)
     failed += load_failures
     if options.shard is not None:
         index, count = options.shard
@@ -301,8 +309,8 @@ def run_batch(arguments: Sequence[str], options: BatchOptions,
     for task in todo:
         skipped = None if options.force else _up_to_date(task)
         if skipped is not None:
-            results[task.input] = skipped
             notify(skipped)
+            results[task.input] = _kept(skipped)
         else:
             to_build.append(task)
     total, done = len(to_build), 0
@@ -312,20 +320,20 @@ def run_batch(arguments: Sequence[str], options: BatchOptions,
     for outcome in _render_all(to_build, options):
         done += 1
         if isinstance(outcome, InputResult):
-            results[outcome.input] = outcome
             notify(outcome)
+            results[outcome.input] = _kept(outcome)
         elif options.pdf or options.pdfa:
             staged_all.append(outcome)
         else:
             result = _finish(outcome, env)
-            results[result.input] = result
             notify(result)
+            results[result.input] = _kept(result)
         if progress:
             progress(done, total)
     if staged_all:
         for result in _finish_with_pdf(staged_all, env, options):
-            results[result.input] = result
             notify(result)
+            results[result.input] = _kept(result)
     ordered = [results[t.input] for t in todo if t.input in results] + failed
     ordered.sort(key=lambda r: r.input)
     report = BatchReport(ordered)
@@ -333,36 +341,80 @@ def run_batch(arguments: Sequence[str], options: BatchOptions,
     return report
 
 
+def _kept(result: InputResult) -> InputResult:
+    """What the batch keeps of an input once it has been reported: what the batch manifest and the
+    summary need (a built pack's findings are in its own manifest), so memory stays flat."""
+    return replace(result, findings=result.errors if result.status == "failed" else [])
+
+
 @dataclass(frozen=True)
 class _LoadedInput:
+    """An input as the scan leaves it: its reference, where the reference is written, and the loaded
+    statement only when the reference could not be read without loading."""
+
     input: str
     sha256: str
-    loaded: Any
+    reference: str
+    where: Location
+    loaded: Any = None
 
 
-def _load_all(candidates: Sequence[Candidate], root: Path,
+def _scan_all(candidates: Sequence[Candidate], root: Path,
               options: BatchOptions) -> tuple[list[_LoadedInput], list[InputResult]]:
-    """Read and load each file once; keep those of this shard."""
-    from procure.loader import load_problem_text
+    """Read each file and its reference; keep those of this shard."""
     from procure.manifest import sha256_bytes
 
-    loaded: list[_LoadedInput] = []
+    scanned: list[_LoadedInput] = []
     failed: list[InputResult] = []
+
+    def ours(key: str) -> bool:
+        return options.shard is None or shard_of(key, options.shard[1]) == options.shard[0]
+
     for candidate in candidates:
         name = str(candidate.path)
+        loaded = None
         try:
             data = _read(candidate.path)
-            result = load_problem_text(data, name)
+            peeked = peek_reference(data)
+            if peeked is None:  # not readable without loading: the loader says where it is wrong
+                from procure.loader import load_problem_text
+
+                loaded = replace(load_problem_text(data, name), path=candidate.path)
+                reference, where = loaded.problem.reference, loaded.source.location(("reference",))
+            else:
+                reference, line, column = peeked
+                where = Location(name, line, column, "reference")
         except InputError as err:
-            if options.shard is None or shard_of(_path_key(name, root), options.shard[1]) == options.shard[0]:
+            if ours(_path_key(name, root)):
                 failed.append(InputResult(input=name, findings=[_finding(i, LOAD_ERROR, name) for i in err.issues]))
             continue
-        if options.shard is not None:
-            key = reference_key(result.problem.reference)
-            if shard_of(key, options.shard[1]) != options.shard[0]:
-                continue
-        loaded.append(_LoadedInput(name, sha256_bytes(data), replace(result, path=candidate.path)))
-    return loaded, failed
+        if ours(reference_key(reference)):
+            scanned.append(_LoadedInput(name, sha256_bytes(data), reference, where, loaded))
+    return scanned, failed
+
+
+def peek_reference(data: bytes) -> tuple[str, int, int] | None:
+    """(reference, line, column) of a problem statement, read from its YAML without loading it;
+    None when that is not plainly possible (not UTF-8, not one YAML mapping, the key twice, a value
+    that is not a valid reference): such a file is loaded to say what is wrong."""
+    import yaml
+
+    from procure.model import REFERENCE_PATTERN
+
+    try:
+        text = data.decode("utf-8-sig")
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    found = [value for key, value in root.value if isinstance(key, yaml.ScalarNode) and key.value == "reference"]
+    if len(found) != 1 or not isinstance(found[0], yaml.ScalarNode):
+        return None
+    value = found[0]
+    if value.tag != "tag:yaml.org,2002:str" or not REFERENCE_PATTERN.fullmatch(value.value):
+        return None
+    return value.value, value.start_mark.line + 1, value.start_mark.column + 1
 
 
 def _read(path: Path) -> bytes:
@@ -394,14 +446,14 @@ def _path_key(name: str, root: Path) -> str:
 def _by_reference(items: Sequence[_LoadedInput]) -> dict[str, list[_LoadedInput]]:
     groups: dict[str, list[_LoadedInput]] = {}
     for item in items:
-        groups.setdefault(reference_key(item.loaded.problem.reference), []).append(item)
+        groups.setdefault(reference_key(item.reference), []).append(item)
     return groups
 
 
 def _duplicate(item: _LoadedInput, group: Sequence[_LoadedInput]) -> InputResult:
     others = ", ".join(o.input for o in group if o is not item)
-    reference = item.loaded.problem.reference
-    issue = Issue(item.loaded.source.location(("reference",)),
+    reference = item.reference
+    issue = Issue(item.where,
                   f"the reference {reference!r} is also used by {others} (letter case aside); each problem "
                   "statement needs its own reference, since it names the pack folder: nothing was built for "
                   "either file")
@@ -413,7 +465,7 @@ def _task(item: _LoadedInput, options: BatchOptions, env: Any) -> Task:
     from procure.manifest import build_key
 
     return Task(input=item.input, input_sha256=item.sha256, loaded=item.loaded,
-                reference=item.loaded.problem.reference, out_dir=options.out_dir, options=options,
+                reference=item.reference, out_dir=options.out_dir, options=options,
                 key=build_key(env, item.sha256, options.output_options()))
 
 
@@ -424,8 +476,12 @@ def pack_dir(out_dir: Path, reference: str) -> Path:
 def _remove_stale(out_dir: Path) -> None:
     """Temporary folders an interrupted run left behind."""
     for entry in out_dir.iterdir():
-        if entry.name.startswith((TMP_PREFIX, OLD_PREFIX)) and entry.is_dir() and not entry.is_symlink():
+        if not entry.name.startswith((TMP_PREFIX, OLD_PREFIX)) or entry.is_symlink():
+            continue
+        if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file():  # a batch manifest being written
+            entry.unlink(missing_ok=True)
 
 
 def _up_to_date(task: Task) -> InputResult | None:
@@ -482,7 +538,12 @@ def stage_pack(task: Task) -> Staged | InputResult:
 
     start = time.perf_counter()
     options = task.options
-    loaded = task.loaded
+    try:
+        loaded = task.loaded if task.loaded is not None else _load_task(task)
+    except InputError as err:  # as for any input that does not load: no reference to report
+        return InputResult(input=task.input, input_sha256=task.input_sha256,
+                           findings=[_finding(i, LOAD_ERROR, task.input) for i in err.issues],
+                           seconds=time.perf_counter() - start)
     # The whole pack of the procedure this problem follows, unless the batch asked for certain kinds.
     kinds = tuple(options.kinds) if options.kinds else pack_kinds(loaded, options.templates_dir)
     build_options = BuildOptions(out_dir=task.out_dir, kinds=kinds,
@@ -526,7 +587,10 @@ def stage_pack(task: Task) -> Staged | InputResult:
             _write_new(tmp / name, data)
             outputs.append({"name": name, "kind": kind, "size": len(data), "sha256": sha256_bytes(data)})
         pdf_sources = [tmp / name for name, _, kind in files if name.endswith(".docx")]
-        return Staged(task, tmp, outputs, findings, placeholders, time.perf_counter() - start, pdf_sources)
+        from procure.manifest import thresholds_used
+
+        return Staged(task, tmp, outputs, findings, placeholders, time.perf_counter() - start, pdf_sources,
+                      thresholds_used(loaded.problem))
     except ProcureError as err:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -539,6 +603,25 @@ def stage_pack(task: Task) -> Staged | InputResult:
         issue = Issue(Location(file=str(err.filename or task.out_dir)), f"cannot write: {err.strerror or err}")
         return InputResult(input=task.input, reference=task.reference, input_sha256=task.input_sha256,
                            findings=[_finding(issue, BATCH_ERROR, task.input)], seconds=time.perf_counter() - start)
+
+
+def _load_task(task: Task) -> Any:
+    """Load a task's input in the worker: the very bytes the scan hashed, or a located error."""
+    from procure.loader import load_problem_text
+    from procure.manifest import sha256_bytes
+
+    path = Path(task.input)
+    data = _read(path)
+    if sha256_bytes(data) != task.input_sha256:
+        raise InputError([Issue(Location(task.input), "the file changed while the batch ran; run the batch "
+                                "again to build it")], file=task.input)
+    loaded = replace(load_problem_text(data, task.input), path=path)
+    if loaded.problem.reference != task.reference:
+        raise InputError([Issue(loaded.source.location(("reference",)),
+                                f"the reference reads as {loaded.problem.reference!r} when the file is loaded "
+                                f"but as {task.reference!r} when its YAML is read; this is a bug in procure, "
+                                "please report it with this file")], file=task.input)
+    return loaded
 
 
 def _lint(loaded: Any, name: str, strict: bool) -> list[dict[str, Any]]:
@@ -582,7 +665,7 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _pack_manifest(staged: Staged, env: Any) -> dict[str, Any]:
-    from procure.manifest import MANIFEST_VERSION, thresholds_used
+    from procure.manifest import MANIFEST_VERSION
 
     task = staged.task
     return {
@@ -594,7 +677,7 @@ def _pack_manifest(staged: Staged, env: Any) -> dict[str, Any]:
         "tool": env.tool,
         "templates": env.templates,
         "reference_doc": env.reference_doc,
-        "legal_data": {**env.legal_data, "thresholds": thresholds_used(task.loaded.problem)},
+        "legal_data": {**env.legal_data, "thresholds": staged.thresholds},
         "options": task.options.output_options(),
         "outputs": sorted(staged.outputs, key=lambda o: o["name"]),
         "findings": staged.findings,
@@ -692,8 +775,7 @@ def batch_manifest_name(shard: tuple[int, int] | None) -> str:
 
 
 def _write_batch_manifest(report: BatchReport, env: Any, options: BatchOptions, root: Path) -> Path:
-    from procure.manifest import MANIFEST_VERSION, dumps
-    from procure.package import write_atomic
+    from procure.manifest import MANIFEST_VERSION, write
 
     packs = sorted(
         ({"reference": r.reference, "input": {"path": r.input, "sha256": r.input_sha256},
@@ -715,7 +797,7 @@ def _write_batch_manifest(report: BatchReport, env: Any, options: BatchOptions, 
         "failed": failed,
     }
     path = options.out_dir / batch_manifest_name(options.shard)
-    write_atomic(path, dumps(manifest))
+    write(path, manifest, TMP_PREFIX)
     return path
 
 
@@ -727,8 +809,7 @@ def merge_manifests(paths: Sequence[Path], out_dir: Path) -> Path:
     """
     import json
 
-    from procure.manifest import dumps
-    from procure.package import write_atomic
+    from procure.manifest import write
 
     if not paths:
         raise InputError([Issue(Location(), "give the shards' manifests to merge")])
@@ -777,5 +858,5 @@ def merge_manifests(paths: Sequence[Path], out_dir: Path) -> Path:
                   failed=sorted((f for _, m in manifests for f in m["failed"]), key=lambda f: f["input"]))
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / batch_manifest_name(None)
-    write_atomic(target, dumps(merged))
+    write(target, merged, TMP_PREFIX)
     return target

@@ -157,6 +157,30 @@ def dumps(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def write(path: Path, manifest: dict[str, Any], tmp_prefix: str) -> None:
+    """Write a manifest as :func:`dumps` gives it, streamed (a batch manifest of thousands of packs is
+    never held as one string), so that readers see the old file or the whole new one. The temporary
+    file's name starts with ``tmp_prefix`` (what a killed run leaves is cleared by the next)."""
+    import contextlib
+    import os
+    import tempfile
+
+    from procure.package import _umask
+
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=tmp_prefix, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            json.dump(manifest, out, indent=2, sort_keys=True, ensure_ascii=False)
+            out.write("\n")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema of both manifests (``procure/data/manifest.schema.json``)."""
     return json.loads((_DATA_DIR / "manifest.schema.json").read_text(encoding="utf-8"))

@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from weakref import ref
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -65,7 +66,8 @@ class Node:
     content of a block is its children directly: there is no separate ``inline`` layer.
     """
 
-    __slots__ = ("type", "children", "content", "attrs", "parent", "index", "_map", "_span", "_source", "_text")
+    __slots__ = ("type", "children", "content", "attrs", "_parent", "index", "_map", "_span", "_source", "_text",
+                 "__weakref__")
 
     def __init__(self, type_: str, parent: Node | None = None, content: str = "",
                  attrs: dict[str, object] | None = None) -> None:
@@ -73,7 +75,9 @@ class Node:
         self.children: list[Node] = []
         self.content = content
         self.attrs: dict[str, object] = attrs if attrs is not None else {}
-        self.parent = parent
+        # A weak reference: a tree without cycles is freed as soon as it is dropped, not by the
+        # cyclic garbage collector some time later (a batch's memory would grow with its size).
+        self._parent = ref(parent) if parent is not None else None
         self.index = 0
         self._map: tuple[int, int] | None = None
         self._span: tuple[int, int] | None = None  # byte offsets in the UTF-8 source (markdown-it-pyrs)
@@ -87,8 +91,12 @@ class Node:
         return f"Node({self.type})"
 
     @property
+    def parent(self) -> Node | None:
+        return self._parent() if self._parent is not None else None
+
+    @property
     def is_root(self) -> bool:
-        return self.parent is None
+        return self._parent is None
 
     @property
     def tag(self) -> str:
@@ -104,12 +112,14 @@ class Node:
 
     @property
     def next_sibling(self) -> Node | None:
-        siblings = self.parent.children if self.parent is not None else ()
+        parent = self.parent
+        siblings = parent.children if parent is not None else ()
         return siblings[self.index + 1] if self.index + 1 < len(siblings) else None
 
     @property
     def previous_sibling(self) -> Node | None:
-        return self.parent.children[self.index - 1] if self.parent is not None and self.index else None
+        parent = self.parent
+        return parent.children[self.index - 1] if parent is not None and self.index else None
 
     @property
     def source_text(self) -> str:
@@ -406,11 +416,11 @@ def _wrap_tight(item: Node) -> None:
             if paragraph is None:
                 paragraph = Node("paragraph", item)
                 paragraph._source, paragraph._span = item._source, item._span
-            child.parent, child.index = paragraph, len(paragraph.children)
+            child._parent, child.index = ref(paragraph), len(paragraph.children)
             paragraph.children.append(child)
         else:
             paragraph = None
-            child.parent, child.index = item, len(item.children)
+            child._parent, child.index = ref(item), len(item.children)
             item.children.append(child)
 
 

@@ -138,3 +138,22 @@ def test_lead_in_source_text_is_the_paragraph_as_written():
 def test_a_bracket_before_an_unpaired_backtick_parses_without_a_panic():
     tree = parse("x [[y`]] en [`z\n")
     assert [node.type for node in tree.walk()][:2] == ["root", "paragraph"]
+
+
+def test_a_tree_is_freed_without_the_cyclic_garbage_collector():
+    """No reference cycles (a child's parent is a weak reference): a batch's memory must not grow
+    with the number of documents while trees wait for the collector."""
+    import gc
+    import weakref
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tree = parse("# Kop\n\nLead-in:\n\n- a\n- [[b]]\n\n| x |\n|---|\n| y |\n\n> citaat\n")
+        leaves = [weakref.ref(node) for node in tree.walk()]
+        assert tree.children[1].next_sibling is tree.children[2]
+        del tree
+        assert all(leaf() is None for leaf in leaves)
+    finally:
+        if enabled:
+            gc.enable()
