@@ -16,8 +16,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from lxml import etree
+
+class _LazyLxml:
+    """``lxml.etree``, imported at its first use: building a document's XML as text needs no lxml,
+    and its import is a noticeable part of a render's start-up."""
+
+    def __getattr__(self, name: str) -> Any:
+        from lxml import etree as real
+
+        globals()["etree"] = real
+        return getattr(real, name)
+
+
+etree: Any = _LazyLxml()
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -504,6 +517,14 @@ def add_abstract_nums(numbering: etree._Element, abstracts: Iterable[etree._Elem
             anchor.addprevious(abstract)
         else:
             numbering.append(abstract)
+
+
+def num_xml(num_id: int, abstract_id: int, start_overrides: dict[int, int] | None = None) -> str:
+    """A ``w:num`` list instance as XML text: what :func:`append_num` adds, for a numbering part
+    written as text."""
+    overrides = "".join(f'<w:lvlOverride w:ilvl="{ilvl}"><w:startOverride w:val="{start}"/></w:lvlOverride>'
+                        for ilvl, start in sorted((start_overrides or {}).items()))
+    return f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>{overrides}</w:num>'
 
 
 def append_num(numbering: etree._Element, num_id: int, abstract_id: int,

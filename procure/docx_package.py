@@ -20,12 +20,14 @@ import re
 import zipfile
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
-
-from lxml import etree
+from typing import TYPE_CHECKING, NamedTuple
 
 from procure import docx_oxml as ox
 from procure.package import content_types_for, quoteattr, write_zip
+from procure.styles import variant_name
+
+if TYPE_CHECKING:
+    from procure.styles import HouseStyle
 
 DOCUMENT = "word/document.xml"
 DOCUMENT_RELS = "word/_rels/document.xml.rels"
@@ -52,7 +54,11 @@ class Relationship(NamedTuple):
 
 
 class Skeleton:
-    """The template package's parts as bytes, and where a document's own content goes."""
+    """The template package's parts as bytes, and where a document's own content goes.
+
+    The template is procure's own serialisation (:func:`procure.styles._prepare`), so its few parts
+    read here (document, relationships, content types, numbering) are read as text.
+    """
 
     def __init__(self, template: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(template)) as archive:
@@ -64,9 +70,9 @@ class Skeleton:
         self.document_head = document[:body]
         self.sect = document[sect_start:sect_end]  # without its end tag: a first-page header goes in
         self.document_tail = "</w:sectPr>" + document[sect_end + len("</w:sectPr>"):]
-        rels = etree.fromstring(self.parts[DOCUMENT_RELS])
-        self.relationships = [Relationship(rel.get("Id"), rel.get("Type"), rel.get("Target"),
-                                           rel.get("TargetMode") == "External") for rel in rels]
+        self.relationships = [
+            Relationship(attrs["Id"], attrs["Type"], attrs["Target"], attrs.get("TargetMode") == "External")
+            for attrs in _elements(self.parts[DOCUMENT_RELS], "Relationship")]
         by_rid = {rel.rid: rel for rel in self.relationships}
         header_rid = re.search(r'<w:headerReference w:type="default" r:id="([^"]+)"', self.sect)
         footer_rid = re.search(r'<w:footerReference w:type="default" r:id="([^"]+)"', self.sect)
@@ -74,25 +80,28 @@ class Skeleton:
             raise ValueError("the template's section has no default header or footer")
         self.header = "word/" + by_rid[header_rid.group(1)].target
         self.footer = "word/" + by_rid[footer_rid.group(1)].target
-        types = etree.fromstring(self.parts[CONTENT_TYPES])
-        self.overrides = {el.get("PartName"): el.get("ContentType") for el in types
-                          if etree.QName(el).localname == "Override"}
+        self.overrides = {attrs["PartName"]: attrs["ContentType"]
+                          for attrs in _elements(self.parts[CONTENT_TYPES], "Override")}
+        numbering = self.parts["word/numbering.xml"].decode("utf-8")
+        cleanup = numbering.find("<w:numIdMacAtCleanup")
+        self.numbering_split = cleanup if cleanup >= 0 else numbering.rindex("</w:numbering>")
 
-    @lru_cache(maxsize=8)  # noqa: B019 - one skeleton per template, kept for the process anyway
-    def styles(self, language: str) -> bytes:
-        """The styles part with the document language set."""
-        root = etree.fromstring(self.parts["word/styles.xml"])
-        ox.set_default_language(root, language)
-        return etree.tostring(root, encoding="UTF-8", standalone=True)
 
-    @lru_cache(maxsize=8)  # noqa: B019
-    def settings(self, language: str, update_fields: bool) -> bytes:
-        """The settings part: theme-font language, and whether Word refreshes fields on opening."""
-        root = etree.fromstring(self.parts["word/settings.xml"])
-        if not update_fields:
-            ox.set_update_fields(root, False)
-        ox.set_theme_font_lang(root, language)
-        return etree.tostring(root, encoding="UTF-8", standalone=True)
+_ATTRIBUTE = re.compile(r'([A-Za-z:]+)="([^"]*)"')
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
+
+
+def _elements(data: bytes, name: str) -> list[dict[str, str]]:
+    """The attributes of every ``<name .../>`` element of a small part written by lxml."""
+    found = []
+    for match in re.finditer(rf"<{name} ([^>]*?)/?>", data.decode("utf-8")):
+        attrs = {}
+        for key, value in _ATTRIBUTE.findall(match.group(1)):
+            for entity, char in _ENTITIES.items():
+                value = value.replace(entity, char)
+            attrs[key] = value.replace("&amp;", "&")
+        found.append(attrs)
+    return found
 
 
 @lru_cache(maxsize=8)
@@ -104,8 +113,9 @@ def skeleton(template: bytes) -> Skeleton:
 class DocxPackage:
     """One rendered document: the skeleton plus its own parts; :meth:`to_bytes` writes the .docx."""
 
-    def __init__(self, template: bytes) -> None:
-        self.skeleton = skeleton(template)
+    def __init__(self, style: HouseStyle) -> None:
+        self.style = style
+        self.skeleton = skeleton(style.template)
         self.content = ""  # the body's XML text (paragraphs and tables)
         self.header_paragraph = ""  # the header and footer paragraphs, as XML text
         self.footer_paragraph = ""
@@ -151,8 +161,8 @@ class DocxPackage:
         own: dict[str, bytes] = {
             sk.header: ox.header_footer_xml("hdr", "", self.header_paragraph),
             sk.footer: ox.header_footer_xml("ftr", "", self.footer_paragraph),
-            "word/styles.xml": sk.styles(self.language),
-            "word/settings.xml": sk.settings(self.language, self.update_fields),
+            "word/styles.xml": self.style.variants[variant_name("styles", self.language)],
+            "word/settings.xml": self.style.variants[variant_name("settings", self.language, self.update_fields)],
             "docProps/core.xml": self._core_xml(),
         }
         if self.nums:
@@ -189,10 +199,13 @@ class DocxPackage:
         return f'{_XML_HEAD}<Relationships xmlns="{_RELS_NS}">{rels}</Relationships>'.encode("utf-8")
 
     def _numbering_xml(self) -> bytes:
-        root = etree.fromstring(self.skeleton.parts["word/numbering.xml"])
-        for num_id, ilvl, start in self.nums:
-            ox.append_num(root, num_id, self.number_abstract_id, {ilvl: start})
-        return etree.tostring(root, encoding="UTF-8", standalone=True)
+        """The numbering part with one list instance per numbered list (before ``numIdMacAtCleanup``,
+        where the schema wants them)."""
+        data, at = self.skeleton.parts["word/numbering.xml"], self.skeleton.numbering_split
+        text = data.decode("utf-8")
+        nums = "".join(ox.num_xml(num_id, self.number_abstract_id, {ilvl: start})
+                       for num_id, ilvl, start in self.nums)
+        return (text[:at] + nums + text[at:]).encode("utf-8")
 
     def _core_xml(self) -> bytes:
         parts = [_CORE_OPEN]

@@ -186,7 +186,7 @@ def render_document(tree: Node, meta: DocMeta, style: HouseStyle | None = None,
     list the headings and Word fills in the pages when it opens the file.
     """
     style = style or house_style()
-    document = DocxPackage(style.template)
+    document = DocxPackage(style)
     DocxRenderer(document, style, meta, page_numbers).lay_out(tree)
     return document
 

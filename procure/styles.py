@@ -14,14 +14,13 @@ style rather than failing; an unreadable reference is a :class:`StyleError`.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
 from procure import docx_oxml as ox
+from procure.docx_oxml import etree  # lxml, imported when first used: a render from the cached style needs none
 from procure.errors import Location, StyleError
 
 if TYPE_CHECKING:
@@ -51,6 +50,10 @@ A4 = (11906, 16838)
 MARGINS = {"top": 1418, "right": 1418, "bottom": 1418, "left": 1418,
            "header": 709, "footer": 709, "gutter": 0}
 
+#: The document languages the renderer writes (procure.docx_render.LANGUAGE_TAGS): the styles and
+#: settings parts are prepared for each once, with the style.
+LANGUAGES = ("nl-NL", "en-GB")
+
 #: Room for a clause number ("10.3") before a contents entry's title, as in the house style.
 TOC_NUMBER_WIDTH = 680
 
@@ -76,6 +79,9 @@ class HouseStyle:
     first_num_id: int  # the first free w:numId for those instances
     text_width: int  # twips between the margins
     source: str  # "house style" or the reference document, for messages
+    #: The parts that differ by document language and by whether Word must refresh the fields:
+    #: ``styles/<lang>`` and ``settings/<lang>/<update|final>`` (see :func:`variant_name`).
+    variants: dict[str, bytes] = field(default_factory=dict)
 
     def id(self, name: str) -> str:
         """The style id for a Word style name (case-insensitive)."""
@@ -130,6 +136,13 @@ def house_style() -> HouseStyle:
 _HOUSE_CACHE = "house"
 
 
+def variant_name(part: str, language: str, update_fields: bool | None = None) -> str:
+    """The key of a language variant of a part in :attr:`HouseStyle.variants`."""
+    if update_fields is None:
+        return f"{part}/{language}"
+    return f"{part}/{language}/{'update' if update_fields else 'final'}"
+
+
 def _house_key() -> str:
     """What the prepared house style is made from: procure's version, the house XML files, the code that
     prepares it and python-docx's default template. A change to any of them makes a new entry."""
@@ -164,8 +177,9 @@ def _read_house(key: str) -> HouseStyle | None:
     try:
         fields = json.loads(raw)
         template = base64.b64decode(fields.pop("template"), validate=True)
-        return HouseStyle(template=template, **fields)
-    except (ValueError, TypeError, KeyError):
+        variants = {name: base64.b64decode(data, validate=True) for name, data in fields.pop("variants").items()}
+        return HouseStyle(template=template, variants=variants, **fields)
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None  # damaged or from another layout: made again
 
 
@@ -178,6 +192,7 @@ def _write_house(key: str, style: HouseStyle) -> None:
 
     fields = dataclasses.asdict(style)
     fields["template"] = base64.b64encode(style.template).decode("ascii")
+    fields["variants"] = {name: base64.b64encode(data).decode("ascii") for name, data in style.variants.items()}
     write_entry(_HOUSE_CACHE, key, json.dumps(fields, sort_keys=True).encode("utf-8"))
 
 
@@ -237,7 +252,20 @@ def _prepare(document: DocxDocument, reference: Path | None, parts: ReferencePar
     _install_settings(document, house=True)
     _install_header_footer(document, sect, id_map)
     _reset_properties(document)
+    variants: dict[str, bytes] = {}
+    for language in LANGUAGES:
+        copied = copy.deepcopy(styles)
+        ox.set_default_language(copied, language)
+        variants[variant_name("styles", language)] = etree.tostring(copied, encoding="UTF-8", standalone=True)
+        for update in (True, False):
+            settings = copy.deepcopy(document.settings.element)
+            if not update:
+                ox.set_update_fields(settings, False)
+            ox.set_theme_font_lang(settings, language)
+            variants[variant_name("settings", language, update)] = etree.tostring(
+                settings, encoding="UTF-8", standalone=True)
     return HouseStyle(
+        variants=variants,
         template=package_bytes(part.package, compress=False),
         ids={name.casefold(): id_map[name.casefold()] for name in REQUIRED_STYLES},
         text_width=width,
