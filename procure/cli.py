@@ -774,8 +774,18 @@ def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templat
     sys.exit(EXIT_INVALID if any(issue.severity == "error" for issue in report.issues) else 0)
 
 
+#: The cyclic garbage collector's first threshold for a run of procure (Python's default is 700): loading
+#: Pydantic, python-docx and the models makes hundreds of thousands of objects that live until the end,
+#: and at 700 the collector walked them again and again, about 7 % of a one-pack render. Young cycles
+#: are still collected, every 10,000 allocations, so memory stays flat over a batch.
+GC_THRESHOLD = 10_000
+
+
 def main() -> None:
     """Console-script entry point: the language from the environment until ``--lang`` says otherwise."""
+    import gc
+
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     _tolerant_output()
     set_language(None)
     try:
