@@ -1,6 +1,6 @@
 """Start-up cost of the command line: whole processes, as a user or a pipeline runs them.
 
-    python3 benchmarks/startup.py [--runs 15] [--example examples/gemeente-bijstand.yaml]
+    python3 benchmarks/startup.py [--runs 15] [--example examples/gemeente-bijstand.yaml] [--imports]
 
 Times ``procure --help``, a one-pack ``procure render`` (the whole pack, without the
 LibreOffice layout pass that numbers the contents: that is LibreOffice's start-up, not
@@ -10,7 +10,11 @@ load hits both alike, and prints each median, the spread and the ratio
 render/help. The target of issue 12 is a ratio of at most 4.5. Prints figures;
 asserts nothing (a shared machine is noisy; speed is read from medians, never
 checked by a test). The Jinja bytecode cache is warmed by one render before
-timing, as it is after a user's first run.
+timing, as it is after a user's first run; so is Python's own: the processes run
+without ``PYTHONDONTWRITEBYTECODE``, as an installed procure does (pip compiles its
+modules when it installs them), so procure's modules are not compiled from source in
+every timed run. ``--imports`` adds where a render's import time goes: each package's
+cumulative ``-X importtime``, median over the runs.
 """
 
 from __future__ import annotations
@@ -45,8 +49,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="processes per command (default 15)")
     parser.add_argument("--example", type=Path, default=ROOT / "examples" / "gemeente-bijstand.yaml")
+    parser.add_argument("--imports", action="store_true", help="also print a render's import time per package")
     opts = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules compiled once, not in every run
     with tempfile.TemporaryDirectory() as out:
         commands = {
             "procure --help": ["--help"],
@@ -70,6 +76,40 @@ def main() -> None:
     render_wall, render_cpu = medians["procure render (one pack)"]
     print(f"  ratio render / --help        wall {render_wall / help_wall:5.2f}   cpu {render_cpu / help_cpu:5.2f}"
           "   (target: at most 4.5)")
+    if opts.imports:
+        print_import_groups(commands["procure render (one pack)"], env, opts.runs)
+
+
+def import_groups(args: list[str], env: dict[str, str]) -> dict[str, float]:
+    """One ``python -X importtime -m procure ARGS``: the milliseconds of each import made at the top
+    level (procure's own modules one by one, every other package as a whole), nested imports included."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "procure", *args], check=True, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    groups: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if name.startswith("  ") or not cumulative.strip().isdigit():  # nested: counted in its importer
+            continue
+        module = name.strip()
+        group = module if module.startswith("procure") else module.split(".")[0]
+        groups[group] = groups.get(group, 0.0) + int(cumulative) / 1000
+    return groups
+
+
+def print_import_groups(args: list[str], env: dict[str, str], runs: int) -> None:
+    """The median (and least) import time of each group over ``runs`` renders, largest first, and their sum.
+    -X importtime reads the wall clock: on a busy machine the least is the steadier figure."""
+    samples = [import_groups(args, env) for _ in range(runs)]
+    names = {name for sample in samples for name in sample}
+    values = {name: [sample.get(name, 0.0) for sample in samples] for name in names}
+    totals = [sum(sample.values()) for sample in samples]
+    print(f"imports of one render, -X importtime, {runs} runs (ms; first importer counts a shared module)")
+    for name, times in sorted(values.items(), key=lambda item: -statistics.median(item[1])):
+        if statistics.median(times) >= 1.0:
+            print(f"  {name:<34} median {statistics.median(times):7.1f}   min {min(times):7.1f}")
+    print(f"  {'all imports':<34} median {statistics.median(totals):7.1f}   min {min(totals):7.1f}")
 
 
 if __name__ == "__main__":

@@ -774,8 +774,25 @@ def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templat
     sys.exit(EXIT_INVALID if any(issue.severity == "error" for issue in report.issues) else 0)
 
 
+#: The cyclic garbage collector's first threshold for a run of procure (Python's default is 700): loading
+#: Pydantic, python-docx and the models makes hundreds of thousands of objects that live until the end,
+#: and at 700 the collector walked them again and again, about 7 % of a one-pack render. Young cycles
+#: are still collected, every 10,000 allocations, so memory stays flat over a batch.
+GC_THRESHOLD = 10_000
+
+
 def main() -> None:
-    """Console-script entry point: the language from the environment until ``--lang`` says otherwise."""
+    """Console-script entry point: the language from the environment until ``--lang`` says otherwise.
+
+    When the command is done, every object left is frozen out of the cyclic garbage collector: the
+    interpreter's shutdown otherwise runs full collections over everything Pydantic, python-docx and
+    lxml built, about a sixth of a one-pack render. Shutdown itself is unchanged (``atexit``
+    handlers, closing files, exit code); only cycles still alive at exit are not searched for, and
+    Python never promised to finalise those.
+    """
+    import gc
+
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     _tolerant_output()
     set_language(None)
     try:
@@ -783,3 +800,5 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo(_("interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        gc.freeze()

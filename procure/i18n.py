@@ -6,7 +6,9 @@ the code and translated through a gettext catalogue per language:
 (translators edit it; it is reviewed as text) and is read at run time with
 Babel's ``read_po``, so there is no compiled ``.mo`` file to build or commit.
 Babel is imported only when a translation is needed, so English runs and
-``procure --help`` stay light.
+``procure --help`` stay light; and the messages read are kept in the user's
+cache (:mod:`procure.cache`) under the catalogue's checksum, so that only the
+first run after a catalogue changes pays for Babel (about 40 ms).
 
 The language is, in this order: ``procure --lang``, the ``PROCURE_LANG``
 variable, then the locale as gettext reads it (``LANGUAGE``, ``LC_ALL``,
@@ -59,17 +61,36 @@ def catalogue_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+Catalogue = dict[str, str | tuple[str, ...]]
+
+#: Part of a kept catalogue's name: a change to how catalogues are read or kept changes it.
+_KEPT_FORMAT = 1
+
+
 @cache
-def catalogue(language: str) -> dict[str, str | tuple[str, ...]]:
+def catalogue(language: str) -> Catalogue:
     """msgid -> translation (a tuple of plural forms for plural messages); fuzzy and empty entries left out."""
     path = catalogue_path(language)
     if language == "en" or not path.exists():
         return {}
+    source = path.read_bytes()
+    kept = _kept_path(language, source)
+    table = _read_kept(kept) if kept is not None else None
+    if table is None:
+        table = read_catalogue(source, language)
+        if kept is not None:
+            _keep(kept, table, language)
+    return table
+
+
+def read_catalogue(source: bytes, language: str) -> Catalogue:
+    """The messages of a ``.po`` file's bytes, read with Babel (see :func:`catalogue`)."""
+    from io import BytesIO
+
     from babel.messages.pofile import read_po
 
-    with path.open("rb") as handle:
-        parsed = read_po(handle, locale=language, domain=DOMAIN)
-    table: dict[str, str | tuple[str, ...]] = {}
+    parsed = read_po(BytesIO(source), locale=language, domain=DOMAIN)
+    table: Catalogue = {}
     for message in parsed:
         if not message.id or message.fuzzy:
             continue
@@ -80,6 +101,57 @@ def catalogue(language: str) -> dict[str, str | tuple[str, ...]]:
         elif message.string:
             table[message.id] = message.string
     return table
+
+
+def _kept_path(language: str, source: bytes) -> Path | None:
+    """Where the messages read from ``source`` are kept between runs (None: no cache to use)."""
+    import hashlib
+
+    from procure import __version__
+    from procure.cache import cache_folder
+
+    folder = cache_folder("messages")
+    if folder is None:
+        return None
+    digest = hashlib.sha256(source).hexdigest()
+    return folder / f"{DOMAIN}-{language}-{__version__}-{_KEPT_FORMAT}-{digest}.json"
+
+
+def _read_kept(path: Path) -> Catalogue | None:
+    """The catalogue kept at ``path``, or None when there is none or it is not a well-formed one."""
+    import json
+
+    try:
+        kept = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict):
+        return None
+    table: Catalogue = {}
+    for msgid, translation in kept.items():
+        if isinstance(translation, str):
+            table[msgid] = translation
+        elif isinstance(translation, list) and all(isinstance(form, str) for form in translation):
+            table[msgid] = tuple(translation)
+        else:
+            return None
+    return table
+
+
+def _keep(path: Path, table: Catalogue, language: str) -> None:
+    """Keep a catalogue for the next run, in place of those kept from earlier versions of the ``.po`` file.
+    A cache that cannot be written only costs the next run time."""
+    import json
+
+    from procure.cache import write_atomic
+
+    try:
+        write_atomic(path, json.dumps(table, ensure_ascii=False).encode("utf-8"))
+        for earlier in path.parent.glob(f"{DOMAIN}-{language}-*.json"):
+            if earlier != path:
+                earlier.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def gettext(message: str) -> str:

@@ -30,9 +30,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
-from procure.model import Problem, calendar_day
+if TYPE_CHECKING:  # not at run time: `check --list-rules` and `--explain` read the data without Pydantic
+    from procure.model import Problem
 
 Language = Literal["nl", "en"]
 Kind = Literal["central", "sub_central"]
@@ -474,6 +475,8 @@ def decide_procedure(problem: Problem, bands: Sequence[Band] | None = None) -> P
     rule = data.procedures[code]
     language = problem.language
     several = rule.several_bidders
+    from procure.model import calendar_day  # loaded with the problem
+
     award = problem.tender.award_decision if problem.tender else None
     end = standstill_end(calendar_day(award)) if award is not None and (european or several) else None
     return ProcedureDecision(
@@ -739,6 +742,8 @@ def reference_date(problem: Problem) -> date:
 
     Falls back to the start of the newest threshold set, so the answer never depends on today.
     """
+    from procure.model import calendar_day  # loaded with the problem
+
     tender = problem.tender
     consultation = problem.consultation
     candidates = [

@@ -27,7 +27,6 @@ and all of them are raised together in one :class:`~procure.errors.InputError`.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 import types
 import typing
@@ -621,6 +620,8 @@ def _unknown_key_message(loc: Path_) -> str:
     key = str(loc[-1])
     if key == "<<":
         return "merge keys ('<<') are not supported; write the keys out in full"
+    import difflib  # only for a mistake
+
     known = _field_names(loc[:-1])
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
@@ -672,6 +673,8 @@ def _yaml_text(value: Any) -> str:
 
 
 def _choice_message(value: Any, expected: str) -> str:
+    import difflib  # only for a mistake
+
     choices = re.findall(r"'([^']*)'", expected)
     message = f"must be one of: {', '.join(choices)}"
     close = difflib.get_close_matches(_yaml_text(value).lower(), choices, n=1, cutoff=0.6)

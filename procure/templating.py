@@ -705,15 +705,29 @@ def _whole_currency_pattern(language: str) -> str:
     return re.sub(r"\.0+", "", pattern)
 
 
+#: The long date form of both document languages, as CLDR (Babel) writes it: "d MMMM y" with the
+#: month's wide name. Written out here because loading Babel's locale data costs a one-pack render
+#: about 20 ms; tests/test_templating.py compares these with Babel for every month.
+_MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+           "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+
+
 @lru_cache(maxsize=1024, typed=True)
 def format_date(value: date, language: str) -> str:
     """A date in the long form: nl "14 juni 2027", en "14 June 2027"."""
-    from babel.dates import format_date as babel_date
-
     if not isinstance(value, date):
         raise _FilterError(f"date expects a date, not {type(value).__name__}")
     day = value.date() if isinstance(value, datetime) else value
-    return babel_date(day, format="long", locale=_locale(language))
+    months = _MONTHS.get(language)
+    if months is None:  # not a document language: Babel's locale lookup says so
+        from babel.dates import format_date as babel_date
+
+        return babel_date(day, format="long", locale=_locale(language))
+    return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
 def format_datetime(value: date, language: str) -> str:
@@ -731,17 +745,43 @@ def format_money(amount: Decimal | int, currency: str, language: str) -> str:
     Decimals appear only when the amount has a fraction: tender documents state
     round budgets without ",00", and an amount with cents is never rounded away.
     """
-    from babel.numbers import format_currency
-
     if isinstance(amount, bool) or not isinstance(amount, (int, Decimal)):
         raise _FilterError(f"money expects a whole number or Decimal, not {type(amount).__name__}")
     value = Decimal(amount)
+    euros = _euros(value, language) if currency == "EUR" else None
+    if euros is not None:
+        return euros
+    from babel.numbers import format_currency
+
     if value == value.to_integral_value():
         return format_currency(
             value, currency, format=_whole_currency_pattern(language),
             locale=_locale(language), currency_digits=False,
         )
     return format_currency(value, currency, locale=_locale(language))
+
+
+#: Euro amounts in the document languages as Babel's CLDR patterns write them (nl "¤ #,##0.00", with a
+#: no-break space; en "¤#,##0.00"): the sign, then the separators between thousands and before the cents.
+#: Written out for the same reason as :data:`_MONTHS`; tests/test_templating.py compares with Babel.
+_EURO_FORMS = {"nl": ("€\u00a0", ".", ","), "en": ("€", ",", ".")}
+
+
+def _euros(value: Decimal, language: str) -> str | None:
+    """An amount in euros as :func:`format_money` writes it, for the amounts documents hold (not negative,
+    at most two decimals); None for any other (Babel formats those, rounding and signs included)."""
+    form = _EURO_FORMS.get(language)
+    if form is None or not value.is_finite() or value.is_signed():
+        return None
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -2:
+        return None
+    sign, thousands, decimal = form
+    if value == value.to_integral_value():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.2f}"
+    return sign + text.translate({ord(","): thousands, ord("."): decimal})
 
 
 # --------------------------------------------------------------------------- strings
@@ -1009,9 +1049,13 @@ def _bytecode_cache() -> Any:
     the first loads them instead. Jinja keys each entry by the template's file
     name and checks the source's checksum and the Python version, so an edited
     template or another Python recompiles. ``PROCURE_NO_CACHE=1`` switches the
-    cache off; a cache folder that cannot be written only costs speed.
+    cache off; a cache folder that cannot be written only costs speed, and one
+    that others may write to is not used (compiled templates are code: see
+    :mod:`procure.cache`).
     """
     from jinja2 import FileSystemBytecodeCache
+
+    from procure.cache import cache_folder
 
     class QuietCache(FileSystemBytecodeCache):
         def dump_bytecode(self, bucket: Any) -> None:
@@ -1020,15 +1064,8 @@ def _bytecode_cache() -> Any:
             except OSError:
                 pass
 
-    if os.environ.get("PROCURE_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "procure" / "jinja"
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return None
-    return QuietCache(str(folder))
+    folder = cache_folder("jinja")
+    return None if folder is None else QuietCache(str(folder))
 
 
 @lru_cache(maxsize=None)

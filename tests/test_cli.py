@@ -610,3 +610,54 @@ def test_a_batch_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     text = output.decode("utf-8")
     assert "] 1/2" in text and "\r\033[K" in text
     assert text.index("T-0-tender.docx") < text.index("] 1/2") < text.index("T-1-tender.docx")
+
+
+# ---------------------------------------------------------------- start-up: what a command imports
+
+_LOADED_AFTER = """
+import sys
+from procure.cli import main
+sys.argv = ["procure", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})), file=sys.stderr)
+"""
+
+#: The libraries that make a one-pack render several times slower to start than ``--help``.
+_HEAVY = {"docx", "lxml", "markdown_it", "jinja2", "pydantic", "pydantic_core", "babel"}
+
+
+@pytest.mark.parametrize(("args", "allowed"), [
+    (["--help"], set()),
+    (["--version"], set()),
+    (["render", "--help"], set()),
+    (["check", "--help"], set()),
+    (["check", "--list-rules"], set()),
+    (["check", "--explain", "PRC101"], set()),
+    (["--lang", "nl", "check", "--help"], {"babel"}),  # the first Dutch run reads the catalogue with Babel
+])
+def test_commands_import_only_what_they_need(args: list[str], allowed: set[str], tmp_path: Path) -> None:
+    """``--help``, ``--version`` and the rule listings load none of the libraries that building documents
+    needs (python-docx, lxml, markdown-it, Jinja2, Pydantic, Babel): each costs start-up time."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-c", _LOADED_AFTER, *args], env=env, capture_output=True, text=True,
+                          check=True)
+    loaded = set(done.stderr.split("\n")[-2].split())
+    assert "procure" in loaded and "click" in loaded
+    assert loaded & _HEAVY <= allowed
+
+
+def test_a_dutch_run_after_the_first_does_not_import_babel(tmp_path: Path) -> None:
+    """The Dutch catalogue read once is kept in the user's cache: the next Dutch ``--help`` needs no Babel."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "NO_COLOR": "1"}
+    env.pop("PROCURE_NO_CACHE", None)
+    loaded = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", _LOADED_AFTER, "--lang", "nl", "--help"], env=env,
+                              capture_output=True, text=True, check=True)
+        assert "Gebruik" in done.stdout
+        loaded.append(set(done.stderr.split("\n")[-2].split()))
+    assert "babel" in loaded[0]
+    assert "babel" not in loaded[1]

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from procure.build import render_markdown
 from procure.contract import contract_terms
@@ -175,3 +177,28 @@ def test_a_single_suppliers_agreement_and_form_name_the_request_not_a_tender_doc
     for kind in ("agreement", "price_form"):
         text = render_markdown(single, kind)
         assert title in text and tender not in text.lower(), kind
+
+
+# ---------------------------------------------------------------- word matching without a regex per word
+
+
+def test_word_character_is_what_a_regex_calls_a_word_character():
+    """_mentions decides word boundaries with str methods; they agree with ``\\w`` on every code point."""
+    from procure.contract import _word_character
+
+    word = re.compile(r"\w")
+    differing = [hex(code) for code in range(0x110000)
+                 if bool(word.fullmatch(chr(code))) != _word_character(chr(code))]
+    assert differing == []
+
+
+_SAMPLE_TEXT = st.text(alphabet=st.sampled_from(list("bio-logie _éÉ1²٣ .,\nBIOx")), max_size=30)
+
+
+@given(text=_SAMPLE_TEXT, word=st.sampled_from(["bio", "bio-logie", "é", "1", "x", " ", "-", "io l", "BIO", ""]))
+def test_mentions_agrees_with_the_whole_word_regex(text, word):
+    """The string search finds a word exactly where ``(?<!\\w)WORD(?!\\w)`` on the lowered text does."""
+    from procure.contract import _mentions
+
+    expected = re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text.lower()) is not None
+    assert _mentions(text, word) is expected

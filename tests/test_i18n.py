@@ -127,3 +127,62 @@ def test_lang_option_help_list_rules_and_explain_in_dutch() -> None:
         assert "Usage: " in english.output and "Show this message and exit." in english.output
     finally:
         i18n.set_language("en")
+
+
+# ---------------------------------------------------------------- the catalogue kept between runs
+
+
+def test_the_catalogue_kept_between_runs_is_the_one_babel_reads(tmp_path: Path, monkeypatch) -> None:
+    """The first run reads the .po with Babel and keeps the messages in the user's cache; the next run
+    loads them from there, identical (plural forms included), and never from a damaged file."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PROCURE_NO_CACHE", raising=False)
+    expected = i18n.read_catalogue(PO.read_bytes(), "nl")
+    i18n.catalogue.cache_clear()
+    try:
+        assert i18n.catalogue("nl") == expected
+        kept = list((tmp_path / "procure" / "messages").glob("procure-nl-*.json"))
+        assert len(kept) == 1
+        i18n.catalogue.cache_clear()
+        assert i18n.catalogue("nl") == expected
+        assert any(isinstance(value, tuple) for value in i18n.catalogue("nl").values())
+        kept[0].write_text('{"Usage": 3}', encoding="utf-8")  # damaged: read again from the .po
+        i18n.catalogue.cache_clear()
+        assert i18n.catalogue("nl") == expected
+        assert i18n._read_kept(kept[0]) == expected
+    finally:
+        i18n.catalogue.cache_clear()
+
+
+def test_an_older_kept_catalogue_is_replaced(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PROCURE_NO_CACHE", raising=False)
+    folder = tmp_path / "procure" / "messages"
+    folder.mkdir(parents=True, mode=0o700)
+    stale = folder / "procure-nl-0.0.1-1-0000.json"
+    stale.write_text('{"Usage": "Oud"}', encoding="utf-8")
+    i18n.catalogue.cache_clear()
+    try:
+        assert i18n.catalogue("nl").get("Usage") != "Oud"
+        assert not stale.exists()
+    finally:
+        i18n.catalogue.cache_clear()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owners and permission bits are POSIX's")
+def test_a_cache_folder_others_may_write_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    """What the cache holds is loaded as it is (compiled templates are code): a folder that another
+    user could fill is never used, and neither is a link in its place."""
+    from procure.cache import cache_folder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PROCURE_NO_CACHE", raising=False)
+    assert cache_folder("jinja") == tmp_path / "procure" / "jinja"
+    open_folder = tmp_path / "procure" / "open"
+    open_folder.mkdir(mode=0o700)
+    open_folder.chmod(0o777)
+    assert cache_folder("open") is None
+    (tmp_path / "procure" / "linked").symlink_to(tmp_path / "procure" / "jinja")
+    assert cache_folder("linked") is None
+    monkeypatch.setenv("PROCURE_NO_CACHE", "1")
+    assert cache_folder("jinja") is None

@@ -193,6 +193,53 @@ def test_format_money(language: str, amount: Decimal, currency: str, expected: s
     assert format_money(amount, currency, language) == expected
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_dates_are_written_as_babel_writes_them(language: str) -> None:
+    """format_date writes the long form itself (Babel's locale data is slow to load): every month of two
+    years, first and last days, agree with Babel's CLDR long form for the document's locale."""
+    from babel import Locale
+    from babel.dates import format_date as babel_date
+
+    from procure.templating import LOCALES
+
+    locale = Locale.parse(LOCALES[language])
+    days = [date(year, month, day) for year in (1990, 2027, 2200) for month in range(1, 13) for day in (1, 9, 28)]
+    assert [format_date(day, language) for day in days] == [babel_date(day, format="long", locale=locale)
+                                                            for day in days]
+
+
+def _babel_money(value: Decimal, currency: str, language: str) -> str:
+    """format_money's amounts as Babel writes them (whole amounts without decimals)."""
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    from procure.templating import LOCALES
+
+    locale = Locale.parse(LOCALES[language])
+    if value == value.to_integral_value():
+        pattern = re.sub(r"\.0+", "", locale.currency_formats["standard"].pattern)
+        return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
+    return format_currency(value, currency, locale=locale)
+
+
+@given(amount=st.decimals(min_value=0, max_value=10 ** 13, places=2) | st.decimals(min_value=0, max_value=10 ** 13,
+                                                                                     places=1)
+       | st.integers(min_value=0, max_value=10 ** 15).map(Decimal) | st.decimals(min_value=-10 ** 6, max_value=10 ** 6,
+                                                                                  places=4, allow_nan=False),
+       language=st.sampled_from(["nl", "en"]))
+@example(amount=Decimal("40000.00"), language="nl")
+@example(amount=Decimal("1E+3"), language="en")
+@example(amount=Decimal("-0"), language="nl")
+@example(amount=Decimal("0.5"), language="nl")
+@example(amount=Decimal("-40000.5"), language="en")
+@example(amount=Decimal("12.345"), language="en")
+def test_euro_amounts_are_written_as_babel_writes_them(amount: Decimal, language: str) -> None:
+    """format_money writes euro amounts itself; for any amount, whole or with cents, small or large,
+    the text is Babel's (negative amounts and more than two decimals are left to Babel). Uncached: the
+    cache takes 0 and -0 for one amount."""
+    assert format_money.__wrapped__(amount, "EUR", language) == _babel_money(amount, "EUR", language)
+
+
 def test_money_refuses_floats() -> None:
     with pytest.raises(ValueError, match="Decimal"):
         format_money(0.1, "EUR", "nl")
@@ -426,3 +473,47 @@ def test_capfirst_keeps_the_rest_of_the_text() -> None:
 
     assert capfirst("open procedure under EU rules") == "Open procedure under EU rules"
     assert capfirst("") == ""
+
+
+# --------------------------------------------------------------------------- the bytecode cache
+
+_COUNT_COMPILED = """
+import sys
+from pathlib import Path
+from jinja2 import Environment
+compiled = []
+original = Environment._compile
+def counting(self, source, filename):
+    compiled.append(filename)
+    return original(self, source, filename)
+Environment._compile = counting
+from procure.build import render_markdown
+from procure.loader import load_problem
+loaded = load_problem(Path(sys.argv[1]))
+for kind in ("tender", "agreement"):
+    render_markdown(loaded, kind)
+print(len(compiled))
+"""
+
+
+def test_a_second_run_loads_the_builtin_templates_from_the_cache(tmp_path: Path) -> None:
+    """The first process compiles the templates it uses and keeps them in the user's cache; a fresh
+    process after it compiles none (compiling them is a fifth of a one-pack render)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLES
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("PROCURE_NO_CACHE", None)
+    example = str(EXAMPLES[0])
+
+    def compiled() -> int:
+        done = subprocess.run([sys.executable, "-c", _COUNT_COMPILED, example], env=env, capture_output=True,
+                              text=True, check=True)
+        return int(done.stdout.split()[-1])
+
+    assert compiled() > 0
+    assert any((tmp_path / "procure" / "jinja").iterdir())
+    assert compiled() == 0

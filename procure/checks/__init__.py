@@ -18,7 +18,6 @@ The public API::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -74,6 +73,8 @@ def get_rule(code: str) -> Rule:
     wanted = code.strip().upper()
     if wanted in _BY_CODE:
         return _BY_CODE[wanted]
+    import difflib  # only for a mistake
+
     near = difflib.get_close_matches(wanted, list(_BY_CODE), n=1)
     hint = f"; did you mean {near[0]}?" if near else "; see `procure check --list-rules`"
     raise UnknownRuleError(f"no rule has the code {code!r}{hint}")

@@ -14,7 +14,7 @@ import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +29,26 @@ MAX_WORDS_FILE_BYTES = 1024 * 1024  # like a problem statement: a word list is f
 
 @dataclass(frozen=True)
 class WordList:
-    """Whole-word matching of a list of words and phrases, with the case conventions of the data files."""
+    """Whole-word matching of a list of words and phrases, with the case conventions of the data files.
+
+    The pattern is compiled on the first search, not when the list is made: a word list of
+    hundreds of alternatives takes milliseconds to compile, and a run may never search it (the
+    technologies are only searched together with the brands, see :meth:`Vocabulary.solutions`).
+    """
 
     words: tuple[str, ...]
-    pattern: re.Pattern[str] | None
 
     @classmethod
     def of(cls, words: Iterable[str]) -> WordList:
-        unique = tuple(dict.fromkeys(w.strip() for w in words if re.search(r"\w", w)))
-        if not unique:
-            return cls((), None)
-        alternatives = "|".join(_entry_pattern(w) for w in sorted(unique, key=len, reverse=True))
-        return cls(unique, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"))
+        return cls(tuple(dict.fromkeys(w.strip() for w in words if re.search(r"\w", w))))
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The compiled alternatives, longest first (None for an empty list)."""
+        if not self.words:
+            return None
+        alternatives = "|".join(_entry_pattern(w) for w in sorted(self.words, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
     def find(self, text: str) -> list[str]:
         """The distinct terms in ``text`` (ignoring case, spaces and hyphens), each as first written there."""
