@@ -9,7 +9,6 @@ template that fails half-way, leaves the output folder as it was.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -20,6 +19,7 @@ from procure.errors import Issue, Location, OutputError, ProcureError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from concurrent.futures import Future
 
     from procure.checks import Finding
     from procure.docx_render import DocMeta
@@ -98,10 +98,12 @@ def _read_kinds(path: Path) -> dict[str, Kind]:
     """The kinds one ``kinds.yaml`` declares; every mistake is located at its file and entry."""
     import yaml
 
+    from procure.errors import yaml_loader
+
     from procure.errors import TemplateError, yaml_problem
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except yaml.MarkedYAMLError as err:
         line, column, detail = yaml_problem(err)
         raise TemplateError(f"cannot read document kinds: {detail}", Location(str(path), line, column)) from None
@@ -391,7 +393,7 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
                templates_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
     """Label/value pairs on the title page; the kind's cover date, when it declares one, the version
     and the document date show as placeholder text while missing."""
-    from procure.docx_render import Gap
+    from procure.markdown import Gap
     from procure.templating import format_date, format_datetime, placeholder_text
 
     problem = loaded.problem
@@ -425,7 +427,7 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
 
 def cover_placeholders(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> list[str]:
     """The placeholders a document's title page shows (a missing version, date or deadline), for check."""
-    from procure.docx_render import Gap
+    from procure.markdown import Gap
     from procure.templating import load_strings
 
     strings = load_strings(loaded.problem.language, templates_dir)
@@ -438,7 +440,8 @@ def build_document(loaded: Loaded, kind: str, options: BuildOptions,
     """Render one document to .docx bytes in memory; the Markdown is parsed once.
     ``page_numbers``: the headings' pages, for the table of contents (see procure.toc_pages);
     ``shared``: the pack's :func:`shared_context`, when several documents of one pack are built."""
-    from procure.docx_render import Gap, render_document
+    from procure.docx_render import render_document
+    from procure.markdown import Gap
     from procure.markdown import parse, placeholders, proposals
     from procure.package import docx_bytes
     from procure.styles import style_for

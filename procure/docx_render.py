@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Callable, ClassVar
 from procure import docx_oxml as ox
 from procure.docx_package import DocxPackage
 from procure.errors import RenderError
-from procure.markdown import split_label
+from procure.markdown import Gap, split_label
 from procure.package import docx_bytes, pinned_datetime, utc_naive
 from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, style_for
 
@@ -66,14 +66,6 @@ _UNSUPPORTED_HINTS = {
     "html_block": "raw HTML; it is never rendered",
     "s": "strikethrough text",
 }
-
-
-class Gap(str):
-    """A cover value still to be filled in: shown, like ``[[...]]`` in the body, in the Placeholder style.
-
-    Its text is a placeholder label (``[in te vullen: datum van publicatie, tender.published]``): the
-    words are shown and the field path goes into a comment, as in the body.
-    """
 
 
 @dataclass(frozen=True)

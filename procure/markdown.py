@@ -472,6 +472,14 @@ def _inline_tokens(tokens: list[Any], parent: Node, marks: _Marks) -> None:
             stack.append(node)
 
 
+class Gap(str):
+    """A cover value still to be filled in: shown, like ``[[...]]`` in the body, in the Placeholder style.
+
+    Its text is a placeholder label (``[in te vullen: datum van publicatie, tender.published]``): the
+    words are shown and the field path goes into a comment, as in the body.
+    """
+
+
 #: The field path a placeholder or proposal label may end in ("..., tender.published").
 _FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 

@@ -151,9 +151,11 @@ def _kind_templates(path: Path, stamp: float) -> frozenset[str]:
     """The templates one kinds.yaml names (read again only when the file changes)."""
     import yaml
 
+    from procure.errors import yaml_loader
+
     del stamp
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     except (yaml.YAMLError, OSError, UnicodeDecodeError):
         return frozenset()  # a broken kinds.yaml is reported by whoever reads the kinds
     kinds = data.get("kinds") if isinstance(data, dict) else None

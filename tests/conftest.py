@@ -30,6 +30,31 @@ def example(request: pytest.FixtureRequest) -> Path:
     return request.param
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The test session's own cache folder (``XDG_CACHE_HOME``, inherited by the CLI processes tests
+    start): tests render from temporary template folders, whose compiled templates would otherwise
+    pile up in the user's cache run after run. Removed when the session ends."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="procure-test-cache-")
+    config.stash[_CACHE_KEY] = (folder, os.environ.get("XDG_CACHE_HOME"))
+    os.environ["XDG_CACHE_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, before = config.stash.get(_CACHE_KEY, (None, None))
+    if folder is None:
+        return
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+_CACHE_KEY = pytest.StashKey[tuple]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
 
