@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Callable, ClassVar
 from lxml import etree
 
 from procure import docx_oxml as ox
+from procure import xref
 from procure.errors import RenderError
 from procure.markdown import split_label
 from procure.package import docx_bytes, pinned_datetime, utc_naive
@@ -56,6 +57,7 @@ _DEFAULT_STATUS = {
 COMMENT_AUTHOR = "procure"
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 MAX_LIST_DEPTH = 9  # Word's list levels 0-8
+REF_BOOKMARK_IDS = 1_000_000  # bookmark ids of the cross-reference targets: after the headings' own
 CHAR_TWIPS = 110  # a wide-ish character of the 9 pt table text, for minimum column widths
 SHORT_WORD = 13  # words up to this length never break in a table ("Waardegebied", "doorlooptijd")
 CELL_PADDING = 200  # the table style's left and right cell margins, and some air
@@ -226,6 +228,9 @@ class DocxRenderer:
         self._block: SyntaxTreeNode | None = None  # the innermost block, for error lines
         self._comments: list[str] = []  # comment texts, by comment id
         self._gaps = 0  # placeholders and proposals shown (body and title page): a draft if any
+        self._targets: dict[str, tuple[str, str, str]] = {}  # heading key -> (number, title, bookmark)
+        self._ref_bookmarks: set[str] = set()
+        self._references: list[tuple[int, str, str, str | None, SyntaxTreeNode]] = []  # where in _out, key, what
         self._table_of_methods = self._methods()
 
     # --- the document as a whole ------------------------------------------------------
@@ -235,6 +240,7 @@ class DocxRenderer:
         if self.meta.language not in LANGUAGE_TAGS:
             raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
         self.render(tree)
+        self._resolve_references()
         cover = self._cover()
         content = cover + self._toc() + self._out
         body = self.document.part.element.body
@@ -464,10 +470,48 @@ class DocxRenderer:
                               "documents use levels 1 to 3 (#, ##, ###)")
         number = len(self._headings) + 1
         bookmark = f"_Toc{number:08d}"
+        key = _heading_key(node)
         self._out += (ox.p_open(self._ids[f"heading {level}"]), ox.bookmark_start(number, bookmark))
-        self._inline(node)
+        if key is not None:  # a cross-reference target: a bookmark named after its key, stable across edits
+            if key in self._targets:
+                raise RenderError(f"heading key '{key}'{self._where(node)} is given to two headings")
+            ref_bookmark = xref.bookmark_name(key, self._ref_bookmarks)
+            self._out.append(ox.bookmark_start(REF_BOOKMARK_IDS + number, ref_bookmark))
+            self._inline_without_key(node)
+            self._out.append(ox.bookmark_end(REF_BOOKMARK_IDS + number))
+        else:
+            self._inline(node)
         self._out += (ox.bookmark_end(number), ox.P_CLOSE)
-        self._headings.append(_TocEntry(level, self._heading_number(level), _plain_text(node), bookmark))
+        entry = _TocEntry(level, self._heading_number(level), _plain_text(node), bookmark)
+        self._headings.append(entry)
+        if key is not None:
+            self._targets[key] = (entry.number, entry.text, ref_bookmark)
+
+    def _inline_without_key(self, node: SyntaxTreeNode) -> None:
+        """A keyed heading's text: its trailing text loses the `` {#key}`` (never shown)."""
+        inline = node.children[0]
+        children = list(inline.children)
+        tail = len(children)
+        while tail > 0 and children[tail - 1].type == "text":
+            tail -= 1
+        for child in children[:tail]:
+            self.render(child)
+        title = xref.split_heading("".join(child.content for child in children[tail:]))[0]
+        self._emit(ox.clean_text(title.rstrip()))
+        self._flush()
+
+    def _resolve_references(self) -> None:
+        """Every cross-reference, now that every heading is known (forward references too): a REF
+        field to the heading's bookmark, its result the number laid out here, or the heading's title
+        when the heading has no number (level 3, or a reference document numbering its own way)."""
+        for index, key, what, style_id, node in self._references:
+            found = self._targets.get(key)
+            if found is None:
+                raise RenderError(f"cross-reference to '{key}'{self._where(node)}, which no heading of this "
+                                  f"document defines{xref.nearest_hint(key, self._targets)}")
+            number, title, bookmark = found
+            by_number = what == xref.NUMBER and bool(number)
+            self._out[index] = ox.ref_field_xml(bookmark, number if by_number else title, by_number, style_id)
 
     def _heading_number(self, level: int) -> str:
         """The clause number Word's heading numbering shows ("3", "3.2"); none for level 3."""
@@ -637,6 +681,12 @@ class DocxRenderer:
         if not href:
             self._children(node)
             return
+        reference = xref.parse_target(href)
+        if reference is not None:  # a cross-reference ([5](#outcomes)): filled in once all headings are known
+            self._flush()
+            self._references.append((len(self._out), *reference, self._style, node))
+            self._out.append("")
+            return
         self._flush()
         rid = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
         self._out.append(ox.hyperlink_open(rid))
@@ -740,10 +790,26 @@ def _level_style(base: str, ilvl: int) -> str:
 
 
 def _plain_text(node: SyntaxTreeNode) -> str:
-    """The visible text of a node (for TOC entries and column widths)."""
+    """The visible text of a node (for TOC entries and column widths); a heading's key is not shown."""
     parts: list[str] = []
     _collect_text(node, parts)
-    return ox.clean_text("".join(parts)).strip()
+    text = "".join(parts)
+    if node.type == "heading":
+        text = xref.split_heading(text)[0]
+    return ox.clean_text(text).strip()
+
+
+def _heading_key(node: SyntaxTreeNode) -> str | None:
+    """The key a heading's text ends in (``# Beoogde uitkomsten {#outcomes}``), if any."""
+    inline = node.children[0] if node.children else None
+    if inline is None or not inline.children or inline.children[-1].type != "text":
+        return None
+    tail: list[str] = []
+    for child in reversed(inline.children):
+        if child.type != "text":
+            break
+        tail.append(child.content)
+    return xref.split_heading("".join(reversed(tail)))[1]
 
 
 def _collect_text(node: SyntaxTreeNode, parts: list[str]) -> None:

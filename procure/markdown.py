@@ -141,3 +141,22 @@ def proposals(tree: SyntaxTreeNode) -> list[str]:
 def unknown_node_types(tree: SyntaxTreeNode) -> set[str]:
     """Node types in the tree that the renderer does not lay out."""
     return {node.type for node in tree.walk()} - ALLOWED_NODE_TYPES
+
+
+def heading_keys(tree: SyntaxTreeNode) -> list[str]:
+    """The key of every keyed heading (``# Beoogde uitkomsten {#outcomes}``), in document order:
+    the targets a cross-reference (``[5](#outcomes)``) may name. See :mod:`procure.xref`."""
+    from procure.xref import split_heading
+
+    keys: list[str] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.type == "heading":
+            inline = node.children[0] if node.children else None
+            key = split_heading(inline.content)[1] if inline is not None else None
+            if key is not None:
+                keys.append(key)
+            continue
+        stack.extend(reversed(node.children))
+    return keys

@@ -10,7 +10,8 @@ The checks, in the order a template author meets them:
   there is known without changes here;
 - TPL005 a name that is neither in the template context, nor set, nor a global;
 - TPL006 an include of a template that does not exist;
-- TPL007 a cross-reference (``ref("key")``) to a heading key no rendered document defines;
+- TPL007 a cross-reference (``ref("key")``, ``ref("key", doc="agreement")``) to a heading key that no heading
+  of the document (or of the other document named) defines in the renders of the examples;
 - TPL008 (warning) a partial of the organisation's folder that no document includes;
 - TPL009 a block of an extending template that overrides no block of its parent (never rendered);
 - TPL010-TPL012 the languages out of step: blocks, sections (headings) and fields used;
@@ -69,6 +70,8 @@ SMOKE = "TPL021"
 
 #: Globals that make a cross-reference to a heading key: ``{{ ref("uitkomsten") }}``.
 REF_GLOBALS = frozenset({"ref"})
+#: The global that gives a heading its key: ``# Beoogde uitkomsten {{ key("outcomes") }}``.
+KEY_GLOBAL = "key"
 #: The comment that marks a block's change in one language as deliberate.
 LANG_ONLY = re.compile(r"{#-?\s*lang-only\s*:\s*\S.*?-?#}", re.S)
 
@@ -210,7 +213,8 @@ class DocFacts:
 
     fields: dict[str, tuple[str, int]] = field(default_factory=dict)
     headings: list[tuple[int, str, str, int]] = field(default_factory=list)  # level, block, file, line
-    refs: list[tuple[str, str, int]] = field(default_factory=list)
+    refs: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # key, file, line, other doc
+    keys: set[str] = field(default_factory=set)  # heading keys its templates give (``key("outcomes")``)
     blocks: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
@@ -547,8 +551,13 @@ class _Walk:
                 self.expr(child, scope)
         if isinstance(node.node, nodes.Name) and node.node.name in REF_GLOBALS and node.args:
             key = self.const_name(node.args[0])
+            doc = next((self.const_name(kw.value) for kw in node.kwargs if kw.key == "doc"), None)
             if key is not None:
-                self.facts.refs.append((key, self.file, node.lineno))
+                self.facts.refs.append((key, self.file, node.lineno, doc))
+        if isinstance(node.node, nodes.Name) and node.node.name == KEY_GLOBAL and node.args:
+            key = self.const_name(node.args[0])
+            if key is not None:
+                self.facts.keys.add(key)
 
     def name(self, node: nodes.Name, scope: dict[str, T]) -> T:
         if node.name in scope:
@@ -945,7 +954,8 @@ def _smoke(search: tuple[Path, ...], examples: list[Path], linter: Linter,
     Markdown. Returns the heading keys each (language, kind) defines, for the cross-references."""
     from procure import build
     from procure.loader import load_problem
-    from procure.markdown import parse, unknown_node_types
+    from procure.markdown import heading_keys, parse, unknown_node_types
+    from procure.templating import CrossReferenceError
 
     keys: dict[tuple[str, str], set[str]] = {}
     options = build.BuildOptions(templates_dir=search[:-1])
@@ -980,8 +990,11 @@ def _smoke(search: tuple[Path, ...], examples: list[Path], linter: Linter,
                     if unknown:
                         _report_markdown(tree, unknown, template, linter, report, where)
                         continue
-                    keys.setdefault((language, stem), set()).update(heading_keys(markdown, tree))
+                    keys.setdefault((language, stem), set()).update(heading_keys(tree))
                     build.build_document(variant, kind, options)
+                except CrossReferenceError as err:  # the document's keys still count for the other refs
+                    keys.setdefault((language, err.doc or stem), set()).update(err.defined)
+                    _report_dangling(err, report, linter, f"{language}/{stem}.md")
                 except ProcureError as err:
                     for issue in err.issues:
                         _report_issue(issue, report, where, template, linter)
@@ -1028,30 +1041,30 @@ def _find_line(snippet: str, template: str, linter: Linter) -> tuple[str, int]:
     return (linter.display(source.path) if source else template), 1
 
 
-def heading_keys(markdown: str, tree: Any = None) -> set[str]:
-    """The cross-reference targets a rendered document defines.
-
-    Read from the Markdown layer when it says (``procure.markdown.heading_keys``), else from the
-    attribute syntax ``# Title {#key}`` at the end of a heading line.
-    """
-    from procure import markdown as md
-
-    reader = getattr(md, "heading_keys", None)
-    if callable(reader):
-        return set(reader(tree if tree is not None else md.parse(markdown)))
-    return set(re.findall(r"(?m)^ {0,3}#{1,6}[ \t].*?\{#([A-Za-z0-9_.:-]+)\}[ \t]*$", markdown))
+def _report_dangling(err: Any, report: Report, linter: Linter, name: str) -> None:
+    """A reference the smoke render found dangling (one the static walk could not read, such as a key
+    built from a variable, is only found so), at the template line that makes it."""
+    loc = err.location
+    file = _rel(loc.file) if loc.file and os.path.isabs(loc.file) else (loc.file or name)
+    entry = linter.effective.get(file)
+    report.add(DANGLING_REF, linter.display(entry.path) if entry is not None else file, loc.line,
+               err.message.removeprefix("template error: "), err.key)
 
 
 def _check_refs(facts: dict[str, DocFacts], keys: dict[tuple[str, str], set[str]], report: Report) -> None:
+    """Every ``ref("key")`` against the keys its document's headings define in the smoke renders, and
+    every ``ref("key", doc="agreement")`` against that other document's."""
+    from procure.xref import nearest_hint
+
     for name, doc in facts.items():
         language, _, rest = name.partition("/")
-        known = keys.get((language, rest[:-3]))
-        if known is None:
-            continue  # the document did not render; that is reported already
-        for key, file, line in doc.refs:
+        for key, file, line, other in doc.refs:
+            target = f"{language}/{other}.md" if other else name
+            known = keys.get((language, other or rest[:-3]))
+            static = facts[target].keys if target in facts else set()
+            if known is None and not static:
+                continue  # the document did not render and gives no keys: that is reported already
+            known = (known or set()) | static  # a render that failed still has the keys its templates give
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else (
-                    f"; the headings define {', '.join(sorted(known))}" if known else "; no heading defines a key")
-                report.add(DANGLING_REF, file, line, f"cross-reference to '{key}', which no heading of {name} "
-                           f"defines{hint}", key)
+                report.add(DANGLING_REF, file, line, f"cross-reference to '{key}', which no heading of {target} "
+                           f"defines{nearest_hint(key, known)}", key)

@@ -145,9 +145,10 @@ def revisions(redline: bytes) -> list[etree._Element]:
 
 
 def _prose_lines(text: str) -> list[int]:
-    """Indexes of lines of plain prose (no Jinja, no Markdown syntax at the start)."""
+    """Indexes of lines of plain prose (no Jinja but cross-references, no Markdown syntax at the start)."""
     return [i for i, line in enumerate(text.splitlines())
-            if len(line) > 80 and "{" not in line and not re.match(r"\s*([#|>*-]|\d+\.)", line)]
+            if len(line) > 80 and "{" not in re.sub(r"{{ ref\([^)]*\) }}", "", line)
+            and not re.match(r"\s*([#|>*-]|\d+\.)", line)]
 
 
 def change_templates(folder: Path) -> None:
