@@ -814,7 +814,14 @@ def _compare_languages(linter: Linter, facts: dict[str, DocFacts], sound: dict[s
                        f"{name} has no {second} counterpart {twin}; write it, so both languages have the text")
             continue
         mine, theirs = _blocks_of(linter.source(name)), _blocks_of(linter.source(twin))
-        for one, other, ours, their in ((name, twin, mine, theirs), (twin, name, theirs, mine)):
+        extending = {one: _extends(linter.source(one)) for one in (name, twin)}
+        pairs = [(name, twin, mine, theirs), (twin, name, theirs, mine)]
+        if extending[name] != extending[twin]:
+            # one language overrides some clauses of its parent, the other is a whole template: the
+            # overrides must be clauses the other language has; the rest is inherited, not missing
+            pairs = [(one, other, ours, {b: 0 for b in _blocks_in_chain(linter, linter.source(other))})  # type: ignore[arg-type]
+                     for one, other, ours, _ in pairs if extending[one]]
+        for one, other, ours, their in pairs:
             for block, line in ours.items():
                 if block not in their:
                     source = linter.source(one)
@@ -841,6 +848,12 @@ def _compare_languages(linter: Linter, facts: dict[str, DocFacts], sound: dict[s
                 if path.startswith("p.") and path not in their.fields:
                     report.add(LANG_FIELDS, file, line, f"{one} uses {path} but {other} does not; the two "
                                "languages must say the same things", path)
+
+
+def _extends(source: Source | None) -> bool:
+    """Whether a template extends another (and so holds only the blocks it overrides)."""
+    return source is not None and source.tree is not None and any(
+        isinstance(node, nodes.Extends) for node in source.tree.body)
 
 
 def _blocks_of(source: Source | None) -> dict[str, int]:
@@ -876,23 +889,33 @@ def _in(block: str) -> str:
 
 
 def block_sources(text: str, env: Environment) -> dict[str, tuple[str, int]]:
-    """Each block's source text and first line; a template without blocks is one unit named ''."""
+    """Each block's source text and first line; a template without blocks is one unit named ''.
+
+    A block's text leaves out the blocks nested in it (they are units of their own), so changing one
+    paragraph of an article is a change of that paragraph's block, not of the article's as well.
+    """
     try:
         stream = list(env.lex(text))
     except TemplateSyntaxError:
         return {"": (text, 1)}
     blocks: dict[str, tuple[str, int]] = {}
-    opened: list[tuple[str, int, int]] = []
+    opened: list[tuple[str, int, int, list[tuple[int, int, str]]]] = []  # name, line, start, nested spans
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     tokens = [(line, kind, value) for line, kind, value in stream if kind != "whitespace"]
     for index, (line, kind, value) in enumerate(tokens):
         if kind == "name" and index > 0 and tokens[index - 1][1] == "block_begin":
             if value == "block" and index + 1 < len(tokens):
-                opened.append((tokens[index + 1][2], line, line_starts[line - 1]))
+                opened.append((tokens[index + 1][2], line, line_starts[line - 1], []))
             elif value == "endblock" and opened:
-                block, first, start = opened.pop()
+                block, first, start, nested = opened.pop()
                 end = line_starts[line] if line < len(line_starts) else len(text)
-                blocks[block] = (text[start:end], first)
+                own, at = [], start
+                for inner_start, inner_end, inner in nested:
+                    own += [text[at:inner_start], f"{{% block {inner} %}}\n"]
+                    at = inner_end
+                blocks[block] = ("".join(own) + text[at:end], first)
+                if opened:
+                    opened[-1][3].append((start, end, block))
     return blocks or {"": (text, 1)}
 
 

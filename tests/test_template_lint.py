@@ -210,3 +210,45 @@ def test_pre_commit_hook_runs_the_check() -> None:
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hooks[0]["entry"] == "procure templates check" and hooks[0]["pass_filenames"] is False
+
+
+def test_a_builtin_clause_changed_in_dutch_only_is_reported_at_its_block(tmp_path: Path) -> None:
+    """The built-in documents name their clauses as blocks, so --base sees a one-language change per clause."""
+    repo = tmp_path / "repo"
+    export_builtin(repo / "templates")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "start")
+    nl = repo / "templates" / "nl" / "agreement.md"
+    edit(nl, "binnen dertig dagen na ontvangst van een juiste factuur", "binnen veertien dagen na ontvangst van een juiste factuur")
+    block_line = nl.read_text(encoding="utf-8").splitlines().index("{% block payment %}") + 1
+    findings = check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE)
+    assert [(f.code, f.line, f.field) for f in findings] == [("TPL013", block_line, "payment")]
+    en = repo / "templates" / "en" / "agreement.md"
+    edit(en, "within thirty days of receiving a correct invoice", "within fourteen days of receiving a correct invoice")
+    assert check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE) == []
+
+
+def test_a_block_renamed_in_one_language_of_the_builtin_set_is_out_of_step(tmp_path: Path) -> None:
+    folder = exported(tmp_path)
+    en = folder / "en" / "agreement.md"
+    line = edit(en, "{% block remedy %}", "{% block repair %}")
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
+    assert ("TPL010", line) in codes(findings, en)
+
+
+def test_an_organisation_overriding_one_builtin_clause_in_one_language_is_clean(tmp_path: Path) -> None:
+    """An extending template holds only the clauses it overrides: the other language's built-in file,
+    with all its blocks, is not 'out of step' with it; a block the parent lacks still is (TPL009)."""
+    folder = tmp_path / "org"
+    (folder / "nl" / "partials").mkdir(parents=True)
+    (folder / "nl" / "tender.md").write_text('{% extends "builtin/nl/tender.md" %}\n{% block payment %}\n## Betaling\n\n'
+                                             'Wij betalen binnen {{ num(14) }} dagen.\n{% endblock %}\n', encoding="utf-8")
+    award = folder / "nl" / "partials" / "award.md"
+    award.write_text('{% extends "builtin/nl/partials/award.md" %}\n{% block price_evaluation %}\n'
+                     '## Beoordeling van de prijs\n\nEigen.\n{% endblock %}\n', encoding="utf-8")
+    assert check_templates(folder, examples=ONE_EXAMPLE) == []
+    edit(award, "block price_evaluation", "block price_evalution")
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
+    assert ("TPL009", 2) in codes(findings, award)
+    assert "did you mean 'price_evaluation'?" in " ".join(f.message for f in findings)
