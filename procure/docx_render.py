@@ -13,7 +13,9 @@ ending in its status), a table of contents, then the body; header and footer
 from the second page on. A placeholder or proposal shows its words; the field
 of the problem statement it names is a Word comment on it. A document that
 still holds one is a draft: its status says so, and a mark in the header of
-every page, the title page included.
+every page, the title page included. A heading with a key (``# Title {#key}``)
+gets a bookmark named after it, and a link to it (``[5](#key)``) becomes a Word
+``REF`` field with the number laid out here (see :mod:`procure.xref`).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ _DEFAULT_STATUS = {
 COMMENT_AUTHOR = "procure"
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 MAX_LIST_DEPTH = 9  # Word's list levels 0-8
-REF_BOOKMARK_IDS = 1_000_000  # bookmark ids of the cross-reference targets: after the headings' own
+REF_BOOKMARK_IDS = 1_000_000  # bookmark ids of the cross-reference targets, clear of the headings' own
 CHAR_TWIPS = 110  # a wide-ish character of the 9 pt table text, for minimum column widths
 SHORT_WORD = 13  # words up to this length never break in a table ("Waardegebied", "doorlooptijd")
 CELL_PADDING = 200  # the table style's left and right cell margins, and some air
@@ -472,20 +474,20 @@ class DocxRenderer:
         bookmark = f"_Toc{number:08d}"
         key = _heading_key(node)
         self._out += (ox.p_open(self._ids[f"heading {level}"]), ox.bookmark_start(number, bookmark))
-        if key is not None:  # a cross-reference target: a bookmark named after its key, stable across edits
+        if key is None:
+            self._inline(node)
+        else:  # a cross-reference target: a bookmark named after its key, the same in every render
             if key in self._targets:
                 raise RenderError(f"heading key '{key}'{self._where(node)} is given to two headings")
-            ref_bookmark = xref.bookmark_name(key, self._ref_bookmarks)
-            self._out.append(ox.bookmark_start(REF_BOOKMARK_IDS + number, ref_bookmark))
+            target = xref.bookmark_name(key, self._ref_bookmarks)
+            self._out.append(ox.bookmark_start(REF_BOOKMARK_IDS + number, target))
             self._inline_without_key(node)
             self._out.append(ox.bookmark_end(REF_BOOKMARK_IDS + number))
-        else:
-            self._inline(node)
         self._out += (ox.bookmark_end(number), ox.P_CLOSE)
         entry = _TocEntry(level, self._heading_number(level), _plain_text(node), bookmark)
         self._headings.append(entry)
         if key is not None:
-            self._targets[key] = (entry.number, entry.text, ref_bookmark)
+            self._targets[key] = (entry.number, entry.text, target)
 
     def _inline_without_key(self, node: SyntaxTreeNode) -> None:
         """A keyed heading's text: its trailing text loses the `` {#key}`` (never shown)."""

@@ -1025,23 +1025,25 @@ class _XrefState:
     def __init__(self, values: dict[str, Any], lookup: bool = False) -> None:
         self.values = values
         self.lookup = lookup  # rendering another document only for its headings
-        self.keys: dict[str, tuple[str, int] | None] = {}
-        self.refs: dict[str, tuple[str, int] | None] = {}
+        self.keys: dict[str, tuple[Any, int] | None] = {}  # key -> (template, compiled line) of key()
+        self.refs: dict[str, tuple[Any, int] | None] = {}  # key -> (template, compiled line) of its first ref()
+        self.repeated: dict[str, tuple[Any, int] | None] = {}  # key -> its second key()
         self.others: dict[str, Any] = {}
 
 
 _xref_state: ContextVar[_XrefState | None] = ContextVar("procure_xref_state", default=None)
 
 
-def _caller_position() -> tuple[str, int] | None:
-    """The template file and line of the innermost template frame calling us."""
+def _caller_position() -> tuple[Any, int] | None:
+    """The innermost template calling us and the line of its compiled code (mapped to the template's
+    own line only when an error needs it: the mapping costs more than the call)."""
     import sys
 
     frame = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None and template.filename:
-            return template.filename, template.get_corresponding_lineno(frame.f_lineno)
+            return template, frame.f_lineno
         frame = frame.f_back
     return None
 
@@ -1063,7 +1065,10 @@ def _key(context: Context, name: str) -> MdSafe:
     name = _checked_key(name, "key")
     state = _xref_state.get()
     if state is not None:
-        state.keys.setdefault(name, _caller_position())
+        if name not in state.keys:
+            state.keys[name] = _caller_position()
+        elif name not in state.repeated:
+            state.repeated[name] = _caller_position()  # where a duplicate key is reported
     return MdSafe(xref.key_suffix(name))
 
 
@@ -1080,8 +1085,8 @@ def _ref(context: Context, name: str, what: str = "number", doc: str | None = No
         raise _FilterError(f"ref({name!r}, {what!r}): what to show is 'number' or 'title'")
     state = _xref_state.get()
     if doc is None:
-        if state is not None and not state.lookup:
-            state.refs.setdefault(name, _caller_position())
+        if state is not None and not state.lookup and name not in state.refs:
+            state.refs[name] = _caller_position()
         return MdSafe(xref.link("", name, what))
     if not isinstance(doc, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", doc):
         raise _FilterError(f"ref(..., doc={doc!r}): doc names a document template of the pack, such as 'agreement'")
@@ -1118,13 +1123,18 @@ def _resolve_references(text: str, state: _XrefState, name: str) -> str:
     """Check every key and reference of a rendered document and write each reference's number."""
     from procure import xref
 
-    def where(position: tuple[str, int] | None) -> Location:
-        return Location(file=position[0], line=position[1]) if position else Location(file=name)
+    def where(position: tuple[Any, int] | None) -> Location:
+        if position is None:
+            return Location(file=name)
+        template, compiled_line = position
+        return Location(file=template.filename, line=template.get_corresponding_lineno(compiled_line))
 
     try:
         headings = xref.scan_headings(text)
     except xref.DuplicateKey as err:
-        raise TemplateError(f"template error: {err}", where(state.keys.get(err.key))) from None
+        other = state.repeated.get(err.key)
+        also = f" (the other key() is at {where(other).prefix()})" if other else ""
+        raise TemplateError(f"template error: {err}{also}", where(state.keys.get(err.key))) from None
     for key, position in state.keys.items():
         if key not in headings:
             raise TemplateError(f"template error: key({key!r}) must end a heading line (# Title {{{{ key({key!r}) }}}})",
