@@ -14,7 +14,7 @@ The checks, in the order a template author meets them:
   of the document (or of the other document named) defines in the renders of the examples;
 - TPL008 (warning) a partial of the organisation's folder that no document includes;
 - TPL009 a block of an extending template that overrides no block of its parent (never rendered);
-- TPL010-TPL012 the languages out of step: blocks, sections (headings) and fields used;
+- TPL010-TPL012 the languages out of step: blocks, sections (headings and their keys) and fields used;
 - TPL013 with ``--base REV``: a block changed in one language only (``{# lang-only: reason #}`` in the block
   marks a deliberate difference);
 - TPL020 Markdown the Word renderer does not lay out; TPL021 a render of an example that fails.
@@ -214,7 +214,7 @@ class DocFacts:
     fields: dict[str, tuple[str, int]] = field(default_factory=dict)
     headings: list[tuple[int, str, str, int]] = field(default_factory=list)  # level, block, file, line
     refs: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # key, file, line, other doc
-    keys: set[str] = field(default_factory=set)  # heading keys its templates give (``key("outcomes")``)
+    keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # heading key (``key("outcomes")``) -> file, line
     blocks: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
@@ -557,7 +557,7 @@ class _Walk:
         if isinstance(node.node, nodes.Name) and node.node.name == KEY_GLOBAL and node.args:
             key = self.const_name(node.args[0])
             if key is not None:
-                self.facts.keys.add(key)
+                self.facts.keys.setdefault(key, (self.file, node.lineno))
 
     def name(self, node: nodes.Name, scope: dict[str, T]) -> T:
         if node.name in scope:
@@ -844,6 +844,11 @@ def _compare_languages(linter: Linter, facts: dict[str, DocFacts], sound: dict[s
         theirs = sound[twin]
         _compare_headings(name, mine, twin, theirs, report)
         for one, other, ours, their in ((name, twin, mine, theirs), (twin, name, theirs, mine)):
+            for key, (file, line) in sorted(ours.keys.items(), key=lambda item: item[1]):
+                if key not in their.keys:
+                    report.add(LANG_SECTIONS, file, line, f"heading key '{key}' is in {one} but not in {other}; "
+                               "give the same heading the same key in both languages, so references find it "
+                               "in either", key)
             for path, (file, line) in sorted(ours.fields.items(), key=lambda item: item[1]):
                 if path.startswith("p.") and path not in their.fields:
                     report.add(LANG_FIELDS, file, line, f"{one} uses {path} but {other} does not; the two "
@@ -1084,7 +1089,7 @@ def _check_refs(facts: dict[str, DocFacts], keys: dict[tuple[str, str], set[str]
         for key, file, line, other in doc.refs:
             target = f"{language}/{other}.md" if other else name
             known = keys.get((language, other or rest[:-3]))
-            static = facts[target].keys if target in facts else set()
+            static = set(facts[target].keys) if target in facts else set()
             if known is None and not static:
                 continue  # the document did not render and gives no keys: that is reported already
             known = (known or set()) | static  # a render that failed still has the keys its templates give

@@ -252,3 +252,14 @@ def test_an_organisation_overriding_one_builtin_clause_in_one_language_is_clean(
     findings = check_templates(folder, examples=ONE_EXAMPLE)
     assert ("TPL009", 2) in codes(findings, award)
     assert "did you mean 'price_evaluation'?" in " ".join(f.message for f in findings)
+
+
+def test_a_heading_key_in_one_language_only_is_out_of_step(tmp_path: Path) -> None:
+    folder = exported(tmp_path)
+    en = folder / "en" / "tender.md"
+    line = edit(en, '{{ key("users") }}', '{{ key("user_needs") }}')
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
+    assert ("TPL011", line) in codes(findings, en)
+    assert "heading key 'users' is in nl/tender.md but not in en/tender.md" in " ".join(f.message for f in findings)
+    # and the English references to 'users' now dangle
+    assert any(f.code == "TPL007" and f.field == "users" for f in findings)
