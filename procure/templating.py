@@ -1090,8 +1090,11 @@ def _ref(context: Context, name: str, what: str = "number", doc: str | None = No
         return MdSafe(xref.link("", name, what))
     if not isinstance(doc, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", doc):
         raise _FilterError(f"ref(..., doc={doc!r}): doc names a document template of the pack, such as 'agreement'")
-    if state is None or state.lookup:
-        return MdSafe("")  # only this document's headings are wanted now
+    if state is None:
+        raise _FilterError(f"ref(..., doc={doc!r}) needs the other documents of the pack: render the document "
+                           "with procure (render_markdown), not the template alone")
+    if state.lookup:
+        return MdSafe("")  # this document is rendered for its headings only
     headings = _other_headings(context, state, doc)
     heading = headings.get(name)
     if heading is None:
