@@ -174,6 +174,15 @@ def field_xml(instruction: str, result: str, style_id: str | None = None, dirty:
     return field_begin(instruction, style_id, dirty) + run_xml(result, style_id) + field_end(style_id)
 
 
+def ref_field_xml(bookmark: str, result: str, number: bool, style_id: str | None = None) -> str:
+    """A cross-reference: a ``REF`` field to a heading's bookmark, as Word's own "Insert cross-reference"
+    writes one. ``number``: the heading's paragraph number (``\\r``, "5" or "5.2"), else the heading's
+    text. ``\\h`` makes it a link to the heading. The result is what the renderer laid out, so the field
+    is not dirty: readers that never update fields show it as it is."""
+    switches = "\\r \\h" if number else "\\h"
+    return field_xml(f"REF {bookmark} {switches}", result, style_id, dirty=False)
+
+
 COMMENTS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 
 

@@ -13,7 +13,9 @@ ending in its status), a table of contents, then the body; header and footer
 from the second page on. A placeholder or proposal shows its words; the field
 of the problem statement it names is a Word comment on it. A document that
 still holds one is a draft: its status says so, and a mark in the header of
-every page, the title page included.
+every page, the title page included. A heading with a key (``# Title {#key}``)
+gets a bookmark named after it, and a link to it (``[5](#key)``) becomes a Word
+``REF`` field with the number laid out here (see :mod:`procure.xref`).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar
 
 from procure import docx_oxml as ox
+from procure import xref
 from procure.docx_package import DocxPackage
 from procure.errors import RenderError
-from procure.markdown import Gap, split_label
+from procure.markdown import Gap, heading_key, split_label
 from procure.package import docx_bytes, pinned_datetime, utc_naive
 from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, style_for
 
@@ -53,6 +56,7 @@ _DEFAULT_STATUS = {
 COMMENT_AUTHOR = "procure"
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 MAX_LIST_DEPTH = 9  # Word's list levels 0-8
+REF_BOOKMARK_IDS = 1_000_000  # bookmark ids of the cross-reference targets, clear of the headings' own
 CHAR_TWIPS = 110  # a wide-ish character of the 9 pt table text, for minimum column widths
 SHORT_WORD = 13  # words up to this length never break in a table ("Waardegebied", "doorlooptijd")
 CELL_PADDING = 200  # the table style's left and right cell margins, and some air
@@ -213,6 +217,9 @@ class DocxRenderer:
         self._block: Node | None = None  # the innermost block, for error lines
         self._comments: list[str] = []  # comment texts, by comment id
         self._gaps = 0  # placeholders and proposals shown (body and title page): a draft if any
+        self._targets: dict[str, tuple[str, str, str]] = {}  # heading key -> (number, title, bookmark)
+        self._ref_bookmarks: set[str] = set()
+        self._references: list[tuple[int, str, str, str | None, Node]] = []  # where in _out, key, what
         self._table_of_methods = self._methods()
 
     # --- the document as a whole ------------------------------------------------------
@@ -222,6 +229,7 @@ class DocxRenderer:
         if self.meta.language not in LANGUAGE_TAGS:
             raise RenderError(f"unknown document language {self.meta.language!r}; use nl or en")
         self.render(tree)
+        self._resolve_references()
         cover = self._cover()
         content = cover + self._toc() + self._out
         document = self.document
@@ -411,10 +419,47 @@ class DocxRenderer:
                               "documents use levels 1 to 3 (#, ##, ###)")
         number = len(self._headings) + 1
         bookmark = f"_Toc{number:08d}"
+        key = heading_key(node)
         self._out += (ox.p_open(self._ids[f"heading {level}"]), ox.bookmark_start(number, bookmark))
-        self._inline(node)
+        if key is None:
+            self._inline(node)
+        else:  # a cross-reference target: a bookmark named after its key, the same in every render
+            if key in self._targets:
+                raise RenderError(f"heading key '{key}'{self._where(node)} is given to two headings")
+            target = xref.bookmark_name(key, self._ref_bookmarks)
+            self._out.append(ox.bookmark_start(REF_BOOKMARK_IDS + number, target))
+            self._inline_without_key(node)
+            self._out.append(ox.bookmark_end(REF_BOOKMARK_IDS + number))
         self._out += (ox.bookmark_end(number), ox.P_CLOSE)
-        self._headings.append(_TocEntry(level, self._heading_number(level), _plain_text(node), bookmark))
+        entry = _TocEntry(level, self._heading_number(level), _plain_text(node), bookmark)
+        self._headings.append(entry)
+        if key is not None:
+            self._targets[key] = (entry.number, entry.text, target)
+
+    def _inline_without_key(self, node: Node) -> None:
+        """A keyed heading's text: its trailing text loses the `` {#key}`` (never shown)."""
+        children = node.children
+        tail = len(children)
+        while tail > 0 and children[tail - 1].type == "text":
+            tail -= 1
+        for child in children[:tail]:
+            self.render(child)
+        title = xref.split_heading("".join(child.content for child in children[tail:]))[0]
+        self._emit(ox.clean_text(title.rstrip()))
+        self._flush()
+
+    def _resolve_references(self) -> None:
+        """Every cross-reference, now that every heading is known (forward references too): a REF
+        field to the heading's bookmark, its result the number laid out here, or the heading's title
+        when the heading has no number (level 3, or a reference document numbering its own way)."""
+        for index, key, what, style_id, node in self._references:
+            found = self._targets.get(key)
+            if found is None:
+                raise RenderError(f"cross-reference to '{key}'{self._where(node)}, which no heading of this "
+                                  f"document defines{xref.nearest_hint(key, self._targets)}")
+            number, title, bookmark = found
+            by_number = what == xref.NUMBER and bool(number)
+            self._out[index] = ox.ref_field_xml(bookmark, number if by_number else title, by_number, style_id)
 
     def _heading_number(self, level: int) -> str:
         """The clause number Word's heading numbering shows ("3", "3.2"); none for level 3."""
@@ -570,6 +615,12 @@ class DocxRenderer:
         if not href:
             self._children(node)
             return
+        reference = xref.parse_target(href)
+        if reference is not None:  # a cross-reference ([5](#outcomes)): filled in once all headings are known
+            self._flush()
+            self._references.append((len(self._out), *reference, self._style, node))
+            self._out.append("")
+            return
         self._flush()
         rid = self.document.relate_external(href)
         self._out.append(ox.hyperlink_open(rid))
@@ -663,10 +714,13 @@ def _level_style(base: str, ilvl: int) -> str:
 
 
 def _plain_text(node: Node) -> str:
-    """The visible text of a node (for TOC entries and column widths)."""
+    """The visible text of a node (for TOC entries and column widths); a heading's key is not shown."""
     parts: list[str] = []
     _collect_text(node, parts)
-    return ox.clean_text("".join(parts)).strip()
+    text = "".join(parts)
+    if node.type == "heading":
+        text = xref.split_heading(text)[0]
+    return ox.clean_text(text).strip()
 
 
 def _collect_text(node: Node, parts: list[str]) -> None:

@@ -530,3 +530,29 @@ def _gaps(tree: Node, kind: str) -> list[str]:
 def unknown_node_types(tree: Node) -> set[str]:
     """Node types in the tree that the renderer does not lay out."""
     return {node.type for node in tree.walk()} - ALLOWED_NODE_TYPES
+
+
+def heading_keys(tree: Node) -> list[str]:
+    """The key of every keyed heading (``# Beoogde uitkomsten {#outcomes}``), in document order:
+    the targets a cross-reference (``[5](#outcomes)``) may name. See :mod:`procure.xref`."""
+    keys: list[str] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if node.type == "heading":
+            key = heading_key(node)
+            if key is not None:
+                keys.append(key)
+            continue
+        stack.extend(reversed(node.children))
+    return keys
+
+
+def heading_key(heading: Node) -> str | None:
+    """The key a heading's text ends in (`` {#outcomes}``, in its last text node), if any."""
+    from procure.xref import split_heading
+
+    last = heading.children[-1] if heading.children else None
+    if last is None or last.type != "text":
+        return None
+    return split_heading(last.content)[1]

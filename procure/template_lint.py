@@ -10,10 +10,11 @@ The checks, in the order a template author meets them:
   there is known without changes here;
 - TPL005 a name that is neither in the template context, nor set, nor a global;
 - TPL006 an include of a template that does not exist;
-- TPL007 a cross-reference (``ref("key")``) to a heading key no rendered document defines;
+- TPL007 a cross-reference (``ref("key")``, ``ref("key", doc="agreement")``) to a heading key that no heading
+  of the document (or of the other document named) defines in the renders of the examples;
 - TPL008 (warning) a partial of the organisation's folder that no document includes;
 - TPL009 a block of an extending template that overrides no block of its parent (never rendered);
-- TPL010-TPL012 the languages out of step: blocks, sections (headings) and fields used;
+- TPL010-TPL012 the languages out of step: blocks, sections (headings and their keys) and fields used;
 - TPL013 with ``--base REV``: a block changed in one language only (``{# lang-only: reason #}`` in the block
   marks a deliberate difference);
 - TPL020 Markdown the Word renderer does not lay out; TPL021 a render of an example that fails.
@@ -69,6 +70,8 @@ SMOKE = "TPL021"
 
 #: Globals that make a cross-reference to a heading key: ``{{ ref("uitkomsten") }}``.
 REF_GLOBALS = frozenset({"ref"})
+#: The global that gives a heading its key: ``# Beoogde uitkomsten {{ key("outcomes") }}``.
+KEY_GLOBAL = "key"
 #: The comment that marks a block's change in one language as deliberate.
 LANG_ONLY = re.compile(r"{#-?\s*lang-only\s*:\s*\S.*?-?#}", re.S)
 
@@ -210,7 +213,8 @@ class DocFacts:
 
     fields: dict[str, tuple[str, int]] = field(default_factory=dict)
     headings: list[tuple[int, str, str, int]] = field(default_factory=list)  # level, block, file, line
-    refs: list[tuple[str, str, int]] = field(default_factory=list)
+    refs: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # key, file, line, other doc
+    keys: dict[str, tuple[str, int]] = field(default_factory=dict)  # heading key (``key("outcomes")``) -> file, line
     blocks: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
@@ -547,8 +551,13 @@ class _Walk:
                 self.expr(child, scope)
         if isinstance(node.node, nodes.Name) and node.node.name in REF_GLOBALS and node.args:
             key = self.const_name(node.args[0])
+            doc = next((self.const_name(kw.value) for kw in node.kwargs if kw.key == "doc"), None)
             if key is not None:
-                self.facts.refs.append((key, self.file, node.lineno))
+                self.facts.refs.append((key, self.file, node.lineno, doc))
+        if isinstance(node.node, nodes.Name) and node.node.name == KEY_GLOBAL and node.args:
+            key = self.const_name(node.args[0])
+            if key is not None:
+                self.facts.keys.setdefault(key, (self.file, node.lineno))
 
     def name(self, node: nodes.Name, scope: dict[str, T]) -> T:
         if node.name in scope:
@@ -805,7 +814,14 @@ def _compare_languages(linter: Linter, facts: dict[str, DocFacts], sound: dict[s
                        f"{name} has no {second} counterpart {twin}; write it, so both languages have the text")
             continue
         mine, theirs = _blocks_of(linter.source(name)), _blocks_of(linter.source(twin))
-        for one, other, ours, their in ((name, twin, mine, theirs), (twin, name, theirs, mine)):
+        extending = {one: _extends(linter.source(one)) for one in (name, twin)}
+        pairs = [(name, twin, mine, theirs), (twin, name, theirs, mine)]
+        if extending[name] != extending[twin]:
+            # one language overrides some clauses of its parent, the other is a whole template: the
+            # overrides must be clauses the other language has; the rest is inherited, not missing
+            pairs = [(one, other, ours, {b: 0 for b in _blocks_in_chain(linter, linter.source(other))})  # type: ignore[arg-type]
+                     for one, other, ours, _ in pairs if extending[one]]
+        for one, other, ours, their in pairs:
             for block, line in ours.items():
                 if block not in their:
                     source = linter.source(one)
@@ -828,10 +844,21 @@ def _compare_languages(linter: Linter, facts: dict[str, DocFacts], sound: dict[s
         theirs = sound[twin]
         _compare_headings(name, mine, twin, theirs, report)
         for one, other, ours, their in ((name, twin, mine, theirs), (twin, name, theirs, mine)):
+            for key, (file, line) in sorted(ours.keys.items(), key=lambda item: item[1]):
+                if key not in their.keys:
+                    report.add(LANG_SECTIONS, file, line, f"heading key '{key}' is in {one} but not in {other}; "
+                               "give the same heading the same key in both languages, so references find it "
+                               "in either", key)
             for path, (file, line) in sorted(ours.fields.items(), key=lambda item: item[1]):
                 if path.startswith("p.") and path not in their.fields:
                     report.add(LANG_FIELDS, file, line, f"{one} uses {path} but {other} does not; the two "
                                "languages must say the same things", path)
+
+
+def _extends(source: Source | None) -> bool:
+    """Whether a template extends another (and so holds only the blocks it overrides)."""
+    return source is not None and source.tree is not None and any(
+        isinstance(node, nodes.Extends) for node in source.tree.body)
 
 
 def _blocks_of(source: Source | None) -> dict[str, int]:
@@ -867,23 +894,33 @@ def _in(block: str) -> str:
 
 
 def block_sources(text: str, env: Environment) -> dict[str, tuple[str, int]]:
-    """Each block's source text and first line; a template without blocks is one unit named ''."""
+    """Each block's source text and first line; a template without blocks is one unit named ''.
+
+    A block's text leaves out the blocks nested in it (they are units of their own), so changing one
+    paragraph of an article is a change of that paragraph's block, not of the article's as well.
+    """
     try:
         stream = list(env.lex(text))
     except TemplateSyntaxError:
         return {"": (text, 1)}
     blocks: dict[str, tuple[str, int]] = {}
-    opened: list[tuple[str, int, int]] = []
+    opened: list[tuple[str, int, int, list[tuple[int, int, str]]]] = []  # name, line, start, nested spans
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     tokens = [(line, kind, value) for line, kind, value in stream if kind != "whitespace"]
     for index, (line, kind, value) in enumerate(tokens):
         if kind == "name" and index > 0 and tokens[index - 1][1] == "block_begin":
             if value == "block" and index + 1 < len(tokens):
-                opened.append((tokens[index + 1][2], line, line_starts[line - 1]))
+                opened.append((tokens[index + 1][2], line, line_starts[line - 1], []))
             elif value == "endblock" and opened:
-                block, first, start = opened.pop()
+                block, first, start, nested = opened.pop()
                 end = line_starts[line] if line < len(line_starts) else len(text)
-                blocks[block] = (text[start:end], first)
+                own, at = [], start
+                for inner_start, inner_end, inner in nested:
+                    own += [text[at:inner_start], f"{{% block {inner} %}}\n"]
+                    at = inner_end
+                blocks[block] = ("".join(own) + text[at:end], first)
+                if opened:
+                    opened[-1][3].append((start, end, block))
     return blocks or {"": (text, 1)}
 
 
@@ -945,7 +982,8 @@ def _smoke(search: tuple[Path, ...], examples: list[Path], linter: Linter,
     Markdown. Returns the heading keys each (language, kind) defines, for the cross-references."""
     from procure import build
     from procure.loader import load_problem
-    from procure.markdown import parse, unknown_node_types
+    from procure.markdown import heading_keys, parse, unknown_node_types
+    from procure.templating import CrossReferenceError
 
     keys: dict[tuple[str, str], set[str]] = {}
     options = build.BuildOptions(templates_dir=search[:-1])
@@ -980,8 +1018,11 @@ def _smoke(search: tuple[Path, ...], examples: list[Path], linter: Linter,
                     if unknown:
                         _report_markdown(tree, unknown, template, linter, report, where)
                         continue
-                    keys.setdefault((language, stem), set()).update(heading_keys(markdown, tree))
+                    keys.setdefault((language, stem), set()).update(heading_keys(tree))
                     build.build_document(variant, kind, options)
+                except CrossReferenceError as err:  # the document's keys still count for the other refs
+                    keys.setdefault((language, err.doc or stem), set()).update(err.defined)
+                    _report_dangling(err, report, linter, f"{language}/{stem}.md")
                 except ProcureError as err:
                     for issue in err.issues:
                         _report_issue(issue, report, where, template, linter)
@@ -1028,30 +1069,30 @@ def _find_line(snippet: str, template: str, linter: Linter) -> tuple[str, int]:
     return (linter.display(source.path) if source else template), 1
 
 
-def heading_keys(markdown: str, tree: Any = None) -> set[str]:
-    """The cross-reference targets a rendered document defines.
-
-    Read from the Markdown layer when it says (``procure.markdown.heading_keys``), else from the
-    attribute syntax ``# Title {#key}`` at the end of a heading line.
-    """
-    from procure import markdown as md
-
-    reader = getattr(md, "heading_keys", None)
-    if callable(reader):
-        return set(reader(tree if tree is not None else md.parse(markdown)))
-    return set(re.findall(r"(?m)^ {0,3}#{1,6}[ \t].*?\{#([A-Za-z0-9_.:-]+)\}[ \t]*$", markdown))
+def _report_dangling(err: Any, report: Report, linter: Linter, name: str) -> None:
+    """A reference the smoke render found dangling (one the static walk could not read, such as a key
+    built from a variable, is only found so), at the template line that makes it."""
+    loc = err.location
+    file = _rel(loc.file) if loc.file and os.path.isabs(loc.file) else (loc.file or name)
+    entry = linter.effective.get(file)
+    report.add(DANGLING_REF, linter.display(entry.path) if entry is not None else file, loc.line,
+               err.message.removeprefix("template error: "), err.key)
 
 
 def _check_refs(facts: dict[str, DocFacts], keys: dict[tuple[str, str], set[str]], report: Report) -> None:
+    """Every ``ref("key")`` against the keys its document's headings define in the smoke renders, and
+    every ``ref("key", doc="agreement")`` against that other document's."""
+    from procure.xref import nearest_hint
+
     for name, doc in facts.items():
         language, _, rest = name.partition("/")
-        known = keys.get((language, rest[:-3]))
-        if known is None:
-            continue  # the document did not render; that is reported already
-        for key, file, line in doc.refs:
+        for key, file, line, other in doc.refs:
+            target = f"{language}/{other}.md" if other else name
+            known = keys.get((language, other or rest[:-3]))
+            static = set(facts[target].keys) if target in facts else set()
+            if known is None and not static:
+                continue  # the document did not render and gives no keys: that is reported already
+            known = (known or set()) | static  # a render that failed still has the keys its templates give
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else (
-                    f"; the headings define {', '.join(sorted(known))}" if known else "; no heading defines a key")
-                report.add(DANGLING_REF, file, line, f"cross-reference to '{key}', which no heading of {name} "
-                           f"defines{hint}", key)
+                report.add(DANGLING_REF, file, line, f"cross-reference to '{key}', which no heading of {target} "
+                           f"defines{nearest_hint(key, known)}", key)

@@ -1033,6 +1033,163 @@ def _join_list(context: Context, items: list[Any]) -> MdSafe:
     return MdSafe(f"{', '.join(parts[:-1])} {word} {parts[-1]}")
 
 
+# --------------------------------------------------------------------------- cross-references
+
+
+class CrossReferenceError(TemplateError):
+    """A ``ref()`` to a heading key no heading of the document defines (``key``: the key,
+    ``defined``: the keys its headings do define)."""
+
+    def __init__(self, message: str, location: Location, key: str, defined: frozenset[str],
+                 doc: str | None = None) -> None:
+        super().__init__(message, location)
+        self.key = key
+        self.defined = defined
+        self.doc = doc  # the other document of the pack referred to (``ref(..., doc=...)``), if any
+
+
+class _DanglingReference(_FilterError):
+    """``ref(key, doc=...)`` to a key the other document does not define (raised inside the template,
+    so it is located at the calling line, then made a :class:`CrossReferenceError`)."""
+
+    def __init__(self, message: str, key: str, defined: frozenset[str], doc: str) -> None:
+        super().__init__(message)
+        self.key, self.defined, self.doc = key, defined, doc
+
+
+class _XrefState:
+    """What one rendering knows of its cross-references: where each ``key()`` and ``ref()`` was
+    called (template file and line, for errors found once the whole document exists), and the keyed
+    headings of the other documents of the pack it referred to."""
+
+    def __init__(self, values: dict[str, Any], lookup: bool = False) -> None:
+        self.values = values
+        self.lookup = lookup  # rendering another document only for its headings
+        self.keys: dict[str, tuple[Any, int] | None] = {}  # key -> (template, compiled line) of key()
+        self.refs: dict[str, tuple[Any, int] | None] = {}  # key -> (template, compiled line) of its first ref()
+        self.repeated: dict[str, tuple[Any, int] | None] = {}  # key -> its second key()
+        self.others: dict[str, Any] = {}
+
+
+_xref_state: ContextVar[_XrefState | None] = ContextVar("procure_xref_state", default=None)
+
+
+def _caller_position() -> tuple[Any, int] | None:
+    """The innermost template calling us and the line of its compiled code (mapped to the template's
+    own line only when an error needs it: the mapping costs more than the call)."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None and template.filename:
+            return template, frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+def _checked_key(name: Any, what: str) -> str:
+    from procure import xref
+
+    if not xref.valid_key(name):
+        raise _FilterError(f"{what} {name!r} is not a heading key: use letters, digits and _ . : - only")
+    return name
+
+
+@pass_context
+def _key(context: Context, name: str) -> MdSafe:
+    """``# Beoogde uitkomsten {{ key("outcomes") }}``: the heading's key, the target of ``ref("outcomes")``.
+    It ends the heading line and is not shown."""
+    from procure import xref
+
+    name = _checked_key(name, "key")
+    state = _xref_state.get()
+    if state is not None:
+        if name not in state.keys:
+            state.keys[name] = _caller_position()
+        elif name not in state.repeated:
+            state.repeated[name] = _caller_position()  # where a duplicate key is reported
+    return MdSafe(xref.key_suffix(name))
+
+
+@pass_context
+def _ref(context: Context, name: str, what: str = "number", doc: str | None = None) -> MdSafe:
+    """A cross-reference to the heading with key ``name``: its number (``ref("outcomes")`` -> 5) or,
+    with ``"title"``, its title. Within the document it is a link the Word renderer makes a REF field
+    of; with ``doc="agreement"`` it is the number (or title) that heading has in that document of the
+    pack, as plain text."""
+    from procure import xref
+
+    name = _checked_key(name, "ref")
+    if what not in xref.WHATS:
+        raise _FilterError(f"ref({name!r}, {what!r}): what to show is 'number' or 'title'")
+    state = _xref_state.get()
+    if doc is None:
+        if state is not None and not state.lookup and name not in state.refs:
+            state.refs[name] = _caller_position()
+        return MdSafe(xref.link("", name, what))
+    if not isinstance(doc, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", doc):
+        raise _FilterError(f"ref(..., doc={doc!r}): doc names a document template of the pack, such as 'agreement'")
+    if state is None:
+        raise _FilterError(f"ref(..., doc={doc!r}) needs the other documents of the pack: render the document "
+                           "with procure (render_markdown), not the template alone")
+    if state.lookup:
+        return MdSafe("")  # this document is rendered for its headings only
+    headings = _other_headings(context, state, doc)
+    heading = headings.get(name)
+    if heading is None:
+        raise _DanglingReference(f"cross-reference to '{name}', which no heading of {context['lang']}/{doc}.md "
+                                 f"defines{xref.nearest_hint(name, headings)}", name, frozenset(headings), doc)
+    return MdSafe(heading.shown(what))
+
+
+def _other_headings(context: Context, state: _XrefState, doc: str) -> dict[str, Any]:
+    """The keyed headings of another document of the pack, rendered for the same problem statement."""
+    from procure import xref
+
+    if doc not in state.others:
+        template = context.environment.get_template(f"{context['lang']}/{doc}.md")
+        inner = _XrefState({**state.values, "doc_kind": doc}, lookup=True)
+        token = _xref_state.set(inner)
+        try:
+            text = template.render(inner.values)
+        finally:
+            _xref_state.reset(token)
+        try:
+            state.others[doc] = xref.scan_headings(text)
+        except xref.DuplicateKey as err:
+            raise _FilterError(f"in {context['lang']}/{doc}.md: {err}") from None
+    return state.others[doc]
+
+
+def _resolve_references(text: str, state: _XrefState, name: str) -> str:
+    """Check every key and reference of a rendered document and write each reference's number."""
+    from procure import xref
+
+    def where(position: tuple[Any, int] | None) -> Location:
+        if position is None:
+            return Location(file=name)
+        template, compiled_line = position
+        return Location(file=template.filename, line=template.get_corresponding_lineno(compiled_line))
+
+    try:
+        headings = xref.scan_headings(text)
+    except xref.DuplicateKey as err:
+        other = state.repeated.get(err.key)
+        also = f" (the other key() is at {where(other).prefix()})" if other else ""
+        raise TemplateError(f"template error: {err}{also}", where(state.keys.get(err.key))) from None
+    for key, position in state.keys.items():
+        if key not in headings:
+            raise TemplateError(f"template error: key({key!r}) must end a heading line (# Title {{{{ key({key!r}) }}}})",
+                                where(position))
+    for key, _what in xref.reference_links(text):
+        if key not in headings:
+            raise CrossReferenceError(
+                f"template error: cross-reference to '{key}', which no heading of {name} defines"
+                f"{xref.nearest_hint(key, headings)}", where(state.refs.get(key)), key, frozenset(headings))
+    return xref.fill_links(text, headings) if headings else text
+
+
 # --------------------------------------------------------------------------- environment
 
 
@@ -1089,8 +1246,8 @@ def _environment(search: tuple[Path, ...]) -> SafeEnvironment:
         paragraphs=paragraphs, oneline=oneline, plural=_plural_filter,
         add_days=_add_days, or_todo=_or_todo, join_list=_join_list, capfirst=capfirst,
     )
-    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal, range=safe_range)
-    env.trust(_todo, _or_todo, _proposal, safe_range)
+    env.globals.update(todo=_todo, or_todo=_or_todo, proposal=_proposal, range=safe_range, key=_key, ref=_ref)
+    env.trust(_todo, _or_todo, _proposal, safe_range, _key, _ref)
     return env
 
 
@@ -1115,8 +1272,10 @@ def render_markdown(
     values.setdefault("doc_kind", kind)
     values = {name: plain(value) for name, value in values.items()}  # never a live object
     name = f"{language}/{kind}.md"
+    state = _XrefState(values)
+    token = _xref_state.set(state)
     try:
-        return _render_limited(_environment(search).get_template(name), values)
+        text = _render_limited(_environment(search).get_template(name), values)
     except TemplateFileError:
         raise  # already names the file that may not be used
     except _OutOfTime as err:
@@ -1132,8 +1291,14 @@ def render_markdown(
         if err.name != name:  # an include inside the template: point at the line that includes it
             raise _located(err, search, name) from err
         raise TemplateError(f"template {err.name} not found in {', '.join(map(str, search))}") from err
+    except _DanglingReference as err:
+        located = _located(err, search, name)
+        raise CrossReferenceError(located.message, located.location, err.key, err.defined, err.doc) from None
     except (JinjaTemplateError, ProcureError, TypeError, ValueError, ArithmeticError) as err:
         raise _located(err, search, name) from err
+    finally:
+        _xref_state.reset(token)
+    return _resolve_references(text, state, name)  # needs the whole document: forward references
 
 
 def _render_limited(template: Any, values: dict[str, Any]) -> str:

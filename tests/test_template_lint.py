@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from procure import markdown as md
 from procure.cli import cli
 from procure.model import Problem
 from procure.template_lint import check_templates, model_members
@@ -148,30 +147,17 @@ def test_a_block_the_real_builtin_lacks_overrides_nothing(tmp_path: Path) -> Non
     assert [f.code for f in findings if f.code == "TPL009"] == ([] if has_block else ["TPL009", "TPL009"])
 
 
-def test_a_dangling_cross_reference_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ref("key") names a heading key; the keys are what the Markdown layer says the headings define."""
-    from procure.templating import _environment
-
+def test_a_dangling_cross_reference_is_an_error(tmp_path: Path) -> None:
+    """ref("key") names a heading key (``# Beoogde uitkomsten {{ key("outcomes") }}``); the keys are what
+    the Markdown layer (procure.markdown.heading_keys) reads from the rendered headings."""
     folder = exported(tmp_path)
-    users = folder / "nl" / "partials" / "users.md"
-    users.write_text(users.read_text(encoding="utf-8") + '\nZie {{ ref("uitkomsten") }} en {{ ref("uitkomst") }}.\n',
-                     encoding="utf-8")
-    line = len(users.read_text(encoding="utf-8").splitlines())
-    env = _environment((folder.resolve(), builtin_templates_dir()))
-
-    def ref(key: str) -> str:
-        return "hoofdstuk 5"
-
-    env.globals["ref"] = ref
-    env.trust(ref)
-    monkeypatch.setattr(md, "heading_keys", lambda tree: {"uitkomsten", "inleiding"}, raising=False)
-    try:
-        findings = check_templates(folder, examples=ONE_EXAMPLE)
-    finally:
-        del env.globals["ref"]
+    tender = folder / "nl" / "tender.md"
+    line = edit(tender, "# Het probleem\n", '# Het probleem\n\nZie {{ ref("outcomes") }} en {{ ref("outcome") }}.\n') + 2
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
     dangling = [f for f in findings if f.code == "TPL007"]
-    assert [(f.line, f.field) for f in dangling] == [(line, "uitkomst")]
-    assert "did you mean 'uitkomsten'?" in dangling[0].message
+    assert [(f.line, f.field) for f in dangling] == [(line, "outcome")]
+    assert "did you mean 'outcomes'?" in dangling[0].message
+    assert [f.code for f in findings] == ["TPL007"]  # the failing render says nothing more
 
 
 def git(folder: Path, *args: str) -> None:
@@ -224,3 +210,56 @@ def test_pre_commit_hook_runs_the_check() -> None:
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hooks[0]["entry"] == "procure templates check" and hooks[0]["pass_filenames"] is False
+
+
+def test_a_builtin_clause_changed_in_dutch_only_is_reported_at_its_block(tmp_path: Path) -> None:
+    """The built-in documents name their clauses as blocks, so --base sees a one-language change per clause."""
+    repo = tmp_path / "repo"
+    export_builtin(repo / "templates")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "start")
+    nl = repo / "templates" / "nl" / "agreement.md"
+    edit(nl, "binnen dertig dagen na ontvangst van een juiste factuur", "binnen veertien dagen na ontvangst van een juiste factuur")
+    block_line = nl.read_text(encoding="utf-8").splitlines().index("{% block payment %}") + 1
+    findings = check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE)
+    assert [(f.code, f.line, f.field) for f in findings] == [("TPL013", block_line, "payment")]
+    en = repo / "templates" / "en" / "agreement.md"
+    edit(en, "within thirty days of receiving a correct invoice", "within fourteen days of receiving a correct invoice")
+    assert check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE) == []
+
+
+def test_a_block_renamed_in_one_language_of_the_builtin_set_is_out_of_step(tmp_path: Path) -> None:
+    folder = exported(tmp_path)
+    en = folder / "en" / "agreement.md"
+    line = edit(en, "{% block remedy %}", "{% block repair %}")
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
+    assert ("TPL010", line) in codes(findings, en)
+
+
+def test_an_organisation_overriding_one_builtin_clause_in_one_language_is_clean(tmp_path: Path) -> None:
+    """An extending template holds only the clauses it overrides: the other language's built-in file,
+    with all its blocks, is not 'out of step' with it; a block the parent lacks still is (TPL009)."""
+    folder = tmp_path / "org"
+    (folder / "nl" / "partials").mkdir(parents=True)
+    (folder / "nl" / "tender.md").write_text('{% extends "builtin/nl/tender.md" %}\n{% block payment %}\n## Betaling\n\n'
+                                             'Wij betalen binnen {{ num(14) }} dagen.\n{% endblock %}\n', encoding="utf-8")
+    award = folder / "nl" / "partials" / "award.md"
+    award.write_text('{% extends "builtin/nl/partials/award.md" %}\n{% block price_evaluation %}\n'
+                     '## Beoordeling van de prijs\n\nEigen.\n{% endblock %}\n', encoding="utf-8")
+    assert check_templates(folder, examples=ONE_EXAMPLE) == []
+    edit(award, "block price_evaluation", "block price_evalution")
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
+    assert ("TPL009", 2) in codes(findings, award)
+    assert "did you mean 'price_evaluation'?" in " ".join(f.message for f in findings)
+
+
+def test_a_heading_key_in_one_language_only_is_out_of_step(tmp_path: Path) -> None:
+    folder = exported(tmp_path)
+    en = folder / "en" / "tender.md"
+    line = edit(en, '{{ key("users") }}', '{{ key("user_needs") }}')
+    findings = check_templates(folder, examples=ONE_EXAMPLE)
+    assert ("TPL011", line) in codes(findings, en)
+    assert "heading key 'users' is in nl/tender.md but not in en/tender.md" in " ".join(f.message for f in findings)
+    # and the English references to 'users' now dangle
+    assert any(f.code == "TPL007" and f.field == "users" for f in findings)

@@ -164,3 +164,66 @@ def test_a_document_kind_declared_in_kinds_yaml_may_have_its_own_template(tmp_pa
     assert "kinds.yaml" in issues[0].message
     (tmp_path / "kinds.yaml").write_text("kinds:\n  annex:\n    template: annex\n    file: annex\n", encoding="utf-8")
     assert layout_issues((tmp_path.resolve(), builtin_templates_dir())) == []
+
+
+# --------------------------------------------------------------------------- one clause of the real built-in set
+
+def _blocks(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"{%-?\s*block\s+(\w+)", text)
+
+
+def test_every_builtin_document_names_its_clauses_alike_in_both_languages() -> None:
+    builtin = builtin_templates_dir()
+    for nl in sorted((builtin / "nl").rglob("*.md")):
+        en = builtin / "en" / nl.relative_to(builtin / "nl")
+        names = _blocks(nl.read_text(encoding="utf-8"))
+        assert names == _blocks(en.read_text(encoding="utf-8")), nl.name
+        assert len(names) == len(set(names)), nl.name
+        assert all(name.isascii() and name == name.lower() for name in names)
+    headings = [line for line in (builtin / "nl" / "tender.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("#")]
+    assert len(_blocks((builtin / "nl" / "tender.md").read_text(encoding="utf-8"))) > len(headings)
+    assert {"payment", "acceptance", "remedy", "ip_transfer", "parties"} <= set(
+        _blocks((builtin / "nl" / "agreement.md").read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(("document", "block", "new", "old"), [
+    ("tender", "payment", "## Betaling\n\nDe aanbestedende dienst betaalt binnen {{ num(14) }} dagen, in {{ cur }}.",
+     "De opdrachtnemer factureert na acceptatie"),
+    ("agreement", "payment", "Wij betalen binnen veertien dagen na ontvangst van de factuur (artikel {{ ref(\"remedy_x\") "
+     "if false else ref(\"acceptance\") }}).", "De opdrachtgever betaalt binnen dertig dagen"),
+])
+def test_an_organisation_overrides_one_clause_of_the_builtin_set_and_inherits_the_rest(
+        tmp_path: Path, document: str, block: str, new: str, old: str) -> None:
+    (tmp_path / "nl").mkdir()
+    (tmp_path / "nl" / f"{document}.md").write_text(
+        f'{{% extends "builtin/nl/{document}.md" %}}\n{{% block {block} %}}\n{new}\n{{% endblock %}}\n', encoding="utf-8")
+    loaded = load_problem(EXAMPLE)
+    standard = render_markdown(loaded, document).splitlines()
+    org = render_markdown(loaded, document, tmp_path).splitlines()
+    assert not any(old in line for line in org) and any(old in line for line in standard)
+    start = next(n for n, line in enumerate(standard) if line not in org)  # the clause replaced
+    end = start + next(n for n, line in enumerate(standard[start:]) if line in org[start:])
+    added = len(org) - len(standard) + (end - start)
+    assert org[:start] == standard[:start] and org[start + added:] == standard[end:]  # everything else inherited
+    text = "\n".join(org[start:start + added])
+    assert "veertien" in text or "14" in text
+    if document == "tender":
+        assert "in EUR" in text  # the document's own variables and macros reach the override
+    else:
+        assert "(artikel [6](#acceptance))" in text  # and cross-references
+
+
+def test_a_clause_inside_a_partial_is_overridden_by_extending_the_builtin_partial(tmp_path: Path) -> None:
+    """A block in an included partial cannot be overridden from the document that includes it (Jinja
+    renders an include on its own); the organisation's partial of the same name extends the built-in one."""
+    (tmp_path / "nl" / "partials").mkdir(parents=True)
+    (tmp_path / "nl" / "partials" / "award.md").write_text(
+        '{% extends "builtin/nl/partials/award.md" %}\n{% block price_evaluation %}\n## Beoordeling van de prijs\n\n'
+        'Eigen prijsbeoordeling.\n{% endblock %}\n', encoding="utf-8")
+    loaded = load_problem(EXAMPLE)
+    standard, org = render_markdown(loaded, "tender"), render_markdown(loaded, "tender", tmp_path)
+    assert "Eigen prijsbeoordeling." in org and "Eigen prijsbeoordeling." not in standard
+    assert org.split("## Beoordeling van de prijs")[0] == standard.split("## Beoordeling van de prijs")[0]

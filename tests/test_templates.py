@@ -210,7 +210,9 @@ def texts(node) -> str:
 
 def headings(markdown: str, level: int) -> list[str]:
     tag = f"h{level}"
-    return [texts(node) for node in parse(markdown).walk() if node.type == "heading" and node.tag == tag]
+    from procure.xref import split_heading
+
+    return [split_heading(texts(node))[0] for node in parse(markdown).walk() if node.type == "heading" and node.tag == tag]
 
 
 def plain(markdown: str) -> str:
