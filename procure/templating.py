@@ -1148,6 +1148,11 @@ def _other_headings(context: Context, state: _XrefState, doc: str) -> dict[str, 
     from procure import xref
 
     if doc not in state.others:
+        pack = state.values.get("p")  # the same object for every document of a pack (build.shared_context)
+        key = (context.environment, context["lang"], doc)
+        if pack is not None and _PACK_HEADINGS.get("pack") is pack and key in _PACK_HEADINGS:
+            state.others[doc] = _PACK_HEADINGS[key]
+            return state.others[doc]
         template = context.environment.get_template(f"{context['lang']}/{doc}.md")
         inner = _XrefState({**state.values, "doc_kind": doc}, lookup=True)
         token = _xref_state.set(inner)
@@ -1159,7 +1164,19 @@ def _other_headings(context: Context, state: _XrefState, doc: str) -> dict[str, 
             state.others[doc] = xref.scan_headings(text)
         except xref.DuplicateKey as err:
             raise _FilterError(f"in {context['lang']}/{doc}.md: {err}") from None
+        if pack is None:
+            return state.others[doc]
+        if _PACK_HEADINGS.get("pack") is not pack:
+            _PACK_HEADINGS.clear()
+            _PACK_HEADINGS["pack"] = pack
+        _PACK_HEADINGS[key] = state.others[doc]
     return state.others[doc]
+
+
+#: The other documents' headings found for the pack being built, so that the tender and the price form
+#: render the agreement for its article numbers once per pack, not each: keyed by the pack's shared
+#: problem data (``"pack"``, held so its identity stays valid), then by environment, language and document.
+_PACK_HEADINGS: dict[Any, Any] = {}
 
 
 def _resolve_references(text: str, state: _XrefState, name: str) -> str:
