@@ -51,6 +51,7 @@ class Kind:
     except_procedures: tuple[str, ...] = ()
     cover_date: str | None = None
     cover_label: str | None = None
+    form: bool = False  # completed by the contracting authority itself: its status says so, not "final"
 
     def applies_to(self, procedure: str) -> bool:
         """Whether the document belongs to the pack of a procurement that follows ``procedure``."""
@@ -91,7 +92,7 @@ def _declared_kinds(folders: tuple[Path, ...]) -> dict[str, Kind]:
 
 
 _KIND_KEYS = {"template", "file", "order", "title", "procedures", "except_procedures", "cover_date",
-              "cover_label"}
+              "cover_label", "form"}
 
 
 def _read_kinds(path: Path) -> dict[str, Kind]:
@@ -158,10 +159,13 @@ def _kind(name: str, entry: Any, path: Path) -> Kind:
             v is None or isinstance(v, str) for v in (cover_date, cover_label)):
         raise fail(".cover_date", "give both 'cover_date' (a field, e.g. tender.published) and "
                    "'cover_label' (a key of cover in strings.yaml), or neither")
+    form = entry.get("form", False)
+    if not isinstance(form, bool):
+        raise fail(".form", "must be true (a form the contracting authority completes itself) or false")
     return Kind(name=name, template=entry["template"], file=entry["file"], order=order,
                 title=tuple(sorted((str(k), v) for k, v in title.items())), cover_date=cover_date,
                 cover_label=cover_label, procedures=lists["procedures"],
-                except_procedures=lists["except_procedures"])
+                except_procedures=lists["except_procedures"], form=form)
 
 
 def kind_of(name: str, templates_dir: Path | None = None) -> Kind:
@@ -343,9 +347,11 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
 
     problem = loaded.problem
     strings = load_strings(problem.language, templates_dir)
-    doc_title = kind_of(kind, templates_dir).title_in(problem.language, strings)
+    declared = kind_of(kind, templates_dir)
+    doc_title = declared.title_in(problem.language, strings)
     day = document_date(loaded, kind)
     notes = strings.get("comment_notes", {})
+    status = strings.get("status", {})
     return DocMeta(
         title=problem.title,
         subtitle=doc_title,
@@ -360,8 +366,8 @@ def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> Do
         of_word=strings["of"],
         created=datetime(day.year, day.month, day.day, tzinfo=timezone.utc) if day else pinned_datetime(),
         status_label=strings["cover"].get("status", ""),
-        draft_word=strings.get("status", {}).get("draft", ""),
-        final_word=strings.get("status", {}).get("final", ""),
+        draft_word=status.get("draft", ""),
+        final_word=status.get("form" if declared.form else "final", "") or status.get("final", ""),
         draft_mark=strings.get("draft_mark", ""),
         placeholder_note=notes.get("placeholder", ""),
         proposal_note=notes.get("proposal", ""),

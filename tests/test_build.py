@@ -227,6 +227,7 @@ def test_a_kind_outside_the_procedure_is_left_out_of_the_pack_and_refused_alone(
     ("    template: Memo!\n    file: memo\n    order: 1\n", "kinds.memo.template"),
     ("    template: memo\n    file: memo\n    order: 1\n    procedures: [auction]\n", "kinds.memo.procedures"),
     ("    template: memo\n    file: memo\n    order: 1\n    colour: red\n", "kinds.memo.colour"),
+    ("    template: memo\n    file: memo\n    order: 1\n    form: ja\n", "kinds.memo.form"),
 ])
 def test_a_faulty_kind_declaration_is_located(tmp_path: Path, entry: str, field: str) -> None:
     (tmp_path / "kinds.yaml").write_text(f"kinds:\n  memo:\n{entry}", encoding="utf-8")
@@ -234,3 +235,17 @@ def test_a_faulty_kind_declaration_is_located(tmp_path: Path, entry: str, field:
         declared_kinds(tmp_path)
     assert err.value.location.field == field
     assert err.value.location.file == str((tmp_path / "kinds.yaml").resolve())
+
+
+@pytest.mark.parametrize(("language", "status"), [("nl", "In te vullen door de aanbestedende dienst"),
+                                                  ("en", "To be completed by the contracting authority")])
+def test_a_form_says_the_contracting_authority_completes_it_not_that_it_is_final(language: str, status: str) -> None:
+    """The consultation report's answers are not in the problem statement: its title page must not
+    call the empty form final (nor a draft of procure's: nothing in the YAML would complete it)."""
+    from procure.build import doc_meta
+
+    text = MINIMAL if language == "en" else MINIMAL.replace("language: en", "language: nl")
+    loaded = load_problem_text(text, "p.yaml")
+    assert loaded.problem.language == language
+    assert doc_meta(loaded, "consultation_report").final_word == status
+    assert doc_meta(loaded, "tender").final_word in ("Final", "Definitief")
