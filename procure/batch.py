@@ -637,7 +637,7 @@ def _lint(loaded: Any, name: str, strict: bool) -> list[dict[str, Any]]:
 
 def _placeholder_findings(loaded: Any, placeholders: list[dict[str, str]], name: str) -> list[dict[str, Any]]:
     """--strict: an error per placeholder, at the field it names (as ``procure check --strict`` reports it)."""
-    from procure.checking import field_paths
+    from procure.checking import field_paths, placeholder_message
 
     findings = []
     for item in placeholders:
@@ -646,8 +646,7 @@ def _placeholder_findings(loaded: Any, placeholders: list[dict[str, str]], name:
         if not all(part.replace("_", "").isalnum() for part in parts):
             parts = ()
         for path in field_paths(loaded.problem, parts):
-            issue = Issue(loaded.source.location(path), f"the {item['kind']} document shows {item['placeholder']}: "
-                                                        "fill in the field it names (--strict)")
+            issue = Issue(loaded.source.location(path), placeholder_message([item["kind"]], item["placeholder"]))
             findings.append(_finding(issue, "PRC020", name))
     return findings
 

@@ -132,26 +132,48 @@ def placeholder_findings(loaded: Loaded, file: str, strict: bool, templates_dir:
     """
     shown, proposed, out = _placeholders_by_document(loaded, file, templates_dir, shown or {})
     for text, kinds in proposed.items():
-        documents = _and(_DOCUMENT_NAMES.get(kind, f"the {kind} document") for kind in kinds)
-        verb = "shows" if len(kinds) == 1 else "show"
         for path in field_paths(loaded.problem, _field_of(text)):
-            issue = Issue(loaded.source.location(path), f"{documents} {verb} the proposal {text}: confirm it "
-                          "in the field it names, or replace it", severity="error" if strict else "info")
+            issue = Issue(loaded.source.location(path), proposal_message(kinds, text),
+                          severity="error" if strict else "info")
             out.append(_finding(issue, PROPOSAL, file))
     for gap, kinds in shown.items():
-        documents = _and(_DOCUMENT_NAMES.get(kind, f"the {kind} document") for kind in kinds)
-        verb = "shows" if len(kinds) == 1 else "show"
         for path in field_paths(loaded.problem, _field_of(gap)):
-            issue = Issue(loaded.source.location(path), f"{documents} {verb} {gap}: fill in the field it names",
+            issue = Issue(loaded.source.location(path), placeholder_message(kinds, gap),
                           severity="error" if strict else "info")
             out.append(_finding(issue, PLACEHOLDER, file))
     return out
 
 
-# How placeholder findings name the documents of the pack (any other kind: "the <kind> document").
-_DOCUMENT_NAMES = {"consultation": "the consultation invitation", "tender": "the tender document",
-                   "agreement": "the draft agreement", "price_form": "the tender and price form",
-                   "consultation_report": "the consultation report"}
+def placeholder_message(kinds: Sequence[str], gap: str) -> str:
+    """PRC020's message, in the user's language: which documents show the placeholder ``gap``."""
+    from procure.i18n import ngettext
+
+    return ngettext("{documents} shows {gap}: fill in the field it names",
+                    "{documents} show {gap}: fill in the field it names", len(kinds)).format(
+        documents=_documents(kinds), gap=gap)
+
+
+def proposal_message(kinds: Sequence[str], text: str) -> str:
+    """PRC021's message, in the user's language: which documents show the proposal ``text``."""
+    from procure.i18n import ngettext
+
+    return ngettext("{documents} shows the proposal {text}: confirm it in the field it names, or replace it",
+                    "{documents} show the proposal {text}: confirm it in the field it names, or replace it",
+                    len(kinds)).format(documents=_documents(kinds), text=text)
+
+
+def _documents(kinds: Sequence[str]) -> str:
+    """How placeholder findings name the documents of the pack: 'the tender document and the draft
+    agreement' (another kind: 'the <kind> document')."""
+    from procure.i18n import _
+
+    names = {"consultation": _("the consultation invitation"), "tender": _("the tender document"),
+             "agreement": _("the draft agreement"), "price_form": _("the tender and price form"),
+             "consultation_report": _("the consultation report")}
+    items = [names.get(kind) or _("the {kind} document").format(kind=kind) for kind in kinds]
+    if len(items) == 1:
+        return items[0]
+    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
 
 
 def _placeholders_by_document(loaded: Loaded, file: str, templates_dir: Path | None,
@@ -186,12 +208,6 @@ def _placeholders_by_document(loaded: Loaded, file: str, templates_dir: Path | N
         for text in dict.fromkeys(offers):
             proposed.setdefault(text, []).append(kind)
     return shown, proposed, errors
-
-
-def _and(names: Iterable[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = list(names)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _field_of(gap: str) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ def _needed() -> dict[str, str]:
     from procure.checks.core import FAMILIES
 
     needed: dict[str, str] = {}
-    for path in ("procure/cli.py", "procure/checks/output.py", "procure/scaffold.py"):
+    for path in ("procure/cli.py", "procure/checks/output.py", "procure/scaffold.py", "procure/checking.py"):
         for _line, message, _comments, _context in extract_from_file(
                 "python", str(ROOT / path), keywords={"_": None, "ngettext": (1, 2)}):
             needed[message[0] if isinstance(message, tuple) else message] = path
