@@ -31,7 +31,8 @@ def _needed() -> dict[str, str]:
     from procure.checks.core import FAMILIES
 
     needed: dict[str, str] = {}
-    for path in ("procure/cli.py", "procure/checks/output.py", "procure/scaffold.py", "procure/checking.py"):
+    for path in ("procure/cli.py", "procure/checks/output.py", "procure/scaffold.py", "procure/checking.py",
+                 "procure/checks/money.py"):
         for _line, message, _comments, _context in extract_from_file(
                 "python", str(ROOT / path), keywords={"_": None, "ngettext": (1, 2)}):
             needed[message[0] if isinstance(message, tuple) else message] = path
@@ -186,3 +187,14 @@ def test_a_cache_folder_others_may_write_is_not_used(tmp_path: Path, monkeypatch
     assert cache_folder("linked") is None
     monkeypatch.setenv("PROCURE_NO_CACHE", "1")
     assert cache_folder("jinja") is None
+
+
+def test_the_procedure_finding_is_dutch_through_and_through() -> None:
+    """PRC401's values (relation, authority kind, regulation, procedure, how it was derived, amounts) are
+    in the user's language too, not only the sentence around them."""
+    result = CliRunner().invoke(cli, ["--lang", "nl", "check", str(ROOT / "examples" / "waterschap-meldingen.yaml")])
+    (line,) = [line for line in result.output.splitlines() if "PRC401" in line]
+    assert "EUR 457.200" in line and "gelijk aan of hoger dan" in line and "decentrale" in line
+    assert "Gedelegeerde Verordening" in line and "openbare procedure, afgeleid van de waarde" in line
+    for english in ("derived", "at or above", "sub-central", "Commission", "open procedure"):
+        assert english not in line

@@ -21,10 +21,14 @@ _SOURCES_VALUE = (
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """An amount for a message: 'EUR 180,000' or 'EUR 1,250.50' (messages are in English)."""
-    if amount == amount.to_integral_value():
-        return f"{currency} {int(amount):,}"
-    return f"{currency} {amount:,.2f}"
+    """An amount for a message, written as the user's language writes it: 'EUR 180,000' and
+    'EUR 1,250.50' in English, 'EUR 180.000' and 'EUR 1.250,50' in Dutch."""
+    from procure.i18n import language
+
+    text = f"{int(amount):,}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    if language() == "nl":
+        text = text.translate(str.maketrans(",.", ".,"))
+    return f"{currency} {text}"
 
 
 def _procedure_path(ctx: Context) -> FieldPath:
@@ -33,8 +37,13 @@ def _procedure_path(ctx: Context) -> FieldPath:
 
 
 def procedure_name(ctx: Context, code: str) -> str:
-    """The English name of a procedure, with the name the documents use when they are not English."""
+    """A procedure's name for a message: in Dutch for a Dutch user; in English for others, with the
+    name the documents use when they are not English."""
+    from procure.i18n import language
+
     name = ctx.legal.procedures[code].name
+    if language() == "nl":
+        return name.nl
     return name.en if ctx.language == "en" else f"{name.en} ({name.get(ctx.language)})"
 
 
@@ -60,27 +69,32 @@ def procedure_name(ctx: Context, code: str) -> str:
     sources=_SOURCES_VALUE,
 )
 def procedure_follows(ctx: Context) -> Iterator[Hit]:
+    from procure.i18n import _, language
+
     d = ctx.decision
     currency = ctx.problem.iteration_budget.currency
     yield Hit(_procedure_path(ctx), {
         "value": money(d.maximum_value, currency),
-        "relation": "at or above" if d.european else "below",
+        "relation": _("at or above") if d.european else _("below"),
         "threshold": money(d.threshold, d.threshold_currency),
-        "kind": d.threshold_kind.replace("_", "-"),
-        "source": ctx.legal.thresholds_on(d.reference_date).source.en,
+        "kind": _("central government") if d.threshold_kind == "central" else _("sub-central"),
+        "source": ctx.legal.thresholds_on(d.reference_date).source.get(language()),
         "date": d.reference_date.isoformat(),
         "procedure": procedure_name(ctx, d.code),
-        "how": "as chosen" if d.chosen else f"derived from the value{_by_policy(ctx)}",
+        "how": _("as chosen") if d.chosen else _derived(ctx),
     })
 
 
-def _by_policy(ctx: Context) -> str:
-    """How a below-threshold procedure was derived: by the file's own bands or procure's examples."""
+def _derived(ctx: Context) -> str:
+    """How the procedure was derived: from the value alone (above the threshold), with the file's own
+    bands, or with procure's example bands."""
+    from procure.i18n import _
+
     if ctx.decision.european:
-        return ""
+        return _("derived from the value")
     if ctx.problem.procurement_policy is not None and tuple(ctx.bands) == _file_bands(ctx):
-        return " and procurement_policy.bands"
-    return " and procure's example bands (set your own in procurement_policy.bands)"
+        return _("derived from the value and procurement_policy.bands")
+    return _("derived from the value and procure's example bands (set your own in procurement_policy.bands)")
 
 
 def _file_bands(ctx: Context) -> tuple[object, ...]:
