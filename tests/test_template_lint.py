@@ -166,17 +166,29 @@ def git(folder: Path, *args: str) -> None:
                         "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin", "HOME": str(folder)})
 
 
-def test_a_clause_changed_in_one_language_only_since_base(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "standard", repo / "templates")
+def start_repository(repo: Path) -> None:
+    """A git repository at ``repo`` whose branch main holds everything in it."""
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "start")
-    nl = repo / "templates" / "nl" / "tender.md"
-    edit(nl, "binnen dertig dagen", "binnen veertien dagen")
-    block_line = nl.read_text(encoding="utf-8").splitlines().index("{% block betaling %}") + 1
+
+
+def changed_in_dutch_only(repo: Path, document: str, old: str, new: str, block: str) -> tuple[Path, list]:
+    """Commit ``repo``, change ``old`` to ``new`` in the Dutch ``document`` only, and check that
+    ``templates check --base main`` reports exactly that block (TPL013) at its line."""
+    start_repository(repo)
+    nl = repo / "templates" / "nl" / document
+    edit(nl, old, new)
+    line = nl.read_text(encoding="utf-8").splitlines().index(f"{{% block {block} %}}") + 1
     findings = check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE)
-    assert [(f.code, f.line, f.field) for f in findings] == [("TPL013", block_line, "betaling")]
+    assert [(f.code, f.line, f.field) for f in findings] == [("TPL013", line, block)]
+    return nl, findings
+
+
+def test_a_clause_changed_in_one_language_only_since_base(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "standard", repo / "templates")
+    nl, findings = changed_in_dutch_only(repo, "tender.md", "binnen dertig dagen", "binnen veertien dagen", "betaling")
     assert "en/tender.md did not" in findings[0].message
     edit(nl, "{% block betaling %}", "{% block betaling %}{# lang-only: de Engelse tekst volgt #}")
     assert check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE) == []
@@ -216,14 +228,8 @@ def test_a_builtin_clause_changed_in_dutch_only_is_reported_at_its_block(tmp_pat
     """The built-in documents name their clauses as blocks, so --base sees a one-language change per clause."""
     repo = tmp_path / "repo"
     export_builtin(repo / "templates")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "start")
-    nl = repo / "templates" / "nl" / "agreement.md"
-    edit(nl, "binnen dertig dagen na ontvangst van een juiste factuur", "binnen veertien dagen na ontvangst van een juiste factuur")
-    block_line = nl.read_text(encoding="utf-8").splitlines().index("{% block payment %}") + 1
-    findings = check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE)
-    assert [(f.code, f.line, f.field) for f in findings] == [("TPL013", block_line, "payment")]
+    changed_in_dutch_only(repo, "agreement.md", "binnen dertig dagen na ontvangst van een juiste factuur",
+                          "binnen veertien dagen na ontvangst van een juiste factuur", "payment")
     en = repo / "templates" / "en" / "agreement.md"
     edit(en, "within thirty days of receiving a correct invoice", "within fourteen days of receiving a correct invoice")
     assert check_templates(repo / "templates", base="main", examples=ONE_EXAMPLE) == []
