@@ -127,7 +127,7 @@ class Node:
         if self._text is None:
             if self._source is None or self._span is None:
                 return ""
-            self._text = "\n".join(line.lstrip() for line in self._source.text(*self._span).split("\n"))
+            self._text = _lines(self._source.text(*self._span))
         return self._text
 
     def walk(self) -> Iterator[Node]:
@@ -145,6 +145,16 @@ class Node:
         lines = [f"{'  ' * indent}<{self.type}{attrs}>{text}"]
         lines += [child.pretty(indent + 1) for child in self.children]
         return "\n".join(lines)
+
+
+#: What starts a line of a block's source before its text: indentation and blockquote markers.
+_LINE_START = re.compile(r"^[ \t]*(?:>[ \t]*)*", re.M)
+
+
+def _lines(text: str) -> str:
+    """A block's inline source with every line's indentation and quote markers removed (a paragraph's
+    continuation line cannot start with '>': that would start a quote), the same from either parser."""
+    return _LINE_START.sub("", text).strip()
 
 
 class Root(Node):
@@ -399,14 +409,31 @@ def _from_native(children: list[Any], parent: Node, source: _Source, marks: _Mar
         elif name == "code_inline":
             node.content = marks.restore("".join(text.meta.get("content", "") for text in child.children))
             continue
-        _from_native(child.children, node, source, marks, head or name == "thead")
+        grandchildren = child.children
+        _from_native(grandchildren, node, source, marks, head or name == "thead")
         if name == "list_item":
-            _wrap_tight(node)
+            _wrap_tight(node, _tight_span(child, grandchildren))
 
 
-def _wrap_tight(item: Node) -> None:
+#: A list item's marker and the spaces after it, at the start of its source.
+_LIST_MARKER = re.compile(r"^[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]*")
+
+
+def _tight_span(item: Any, children: list[Any]) -> tuple[int, int]:
+    """Where a tight list item's text is: from the item's start to its first block (a nested list),
+    or its end. (Inline nodes' own source positions are not reliable in markdown-it-pyrs 0.4.)"""
+    start, end = item.srcmap
+    for child in children:
+        name = _NATIVE_NAMES.get(child.name, child.name)
+        if name in BLOCK_TYPES:
+            return start, max(start, min(end, child.srcmap[0]))
+    return start, end
+
+
+def _wrap_tight(item: Node, span: tuple[int, int]) -> None:
     """A tight list item's text in a paragraph, as markdown-it-py gives it (there the paragraph is
-    only hidden from HTML output)."""
+    only hidden from HTML output); ``span``: where the text is in the source (a tight item's text
+    comes before any nested block, so there is one such paragraph)."""
     if not any(child.type in _INLINE_TYPES for child in item.children):
         return
     kids, item.children = item.children, []
@@ -415,7 +442,9 @@ def _wrap_tight(item: Node) -> None:
         if child.type in _INLINE_TYPES:
             if paragraph is None:
                 paragraph = Node("paragraph", item)
-                paragraph._source, paragraph._span = item._source, item._span
+                paragraph._source, paragraph._span = item._source, span
+                if item._source is not None:
+                    paragraph._text = _lines(_LIST_MARKER.sub("", item._source.text(*span), count=1))
             child._parent, child.index = ref(paragraph), len(paragraph.children)
             paragraph.children.append(child)
         else:
@@ -433,7 +462,7 @@ def _from_tokens(tokens: list[Any], root: Node, marks: _Marks) -> None:
             stack.pop()
         elif token.type == "inline":
             _inline_tokens(token.children or [], stack[-1], marks)
-            stack[-1]._text = marks.restore(token.content)
+            stack[-1]._text = _lines(marks.restore(token.content))
         else:
             kind = token.type[:-5] if nesting == 1 else token.type
             node = Node(kind, stack[-1])

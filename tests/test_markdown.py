@@ -24,10 +24,11 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 native = pytest.mark.skipif(_native_parser() is None, reason="markdown-it-pyrs has no wheel for this Python")
 
 
-def signature(tree: Node) -> list[tuple[str, str, tuple[tuple[str, object], ...], int | None]]:
-    """Every node's type, text, attributes and first line, in document order."""
-    return [(node.type, node.content, tuple(sorted(node.attrs.items())), node.map[0] if node.map else None)
-            for node in tree.walk()]
+def signature(tree: Node) -> list[tuple[str, str, tuple[tuple[str, object], ...], int | None, str]]:
+    """Every node's type, text, attributes and first line, and a paragraph's source text (which
+    decides whether it keeps with the list or table it introduces), in document order."""
+    return [(node.type, node.content, tuple(sorted(node.attrs.items())), node.map[0] if node.map else None,
+             node.source_text if node.type == "paragraph" else "") for node in tree.walk()]
 
 
 def same_tree(text: str) -> None:
