@@ -97,19 +97,9 @@ _KIND_KEYS = {"template", "file", "order", "title", "procedures", "except_proced
 
 def _read_kinds(path: Path) -> dict[str, Kind]:
     """The kinds one ``kinds.yaml`` declares; every mistake is located at its file and entry."""
-    import yaml
+    from procure.errors import TemplateError, read_yaml_file
 
-    from procure.errors import yaml_loader
-
-    from procure.errors import TemplateError, yaml_problem
-
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
-    except yaml.MarkedYAMLError as err:
-        line, column, detail = yaml_problem(err)
-        raise TemplateError(f"cannot read document kinds: {detail}", Location(str(path), line, column)) from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
-        raise TemplateError(f"cannot read document kinds: {err}", Location(file=str(path))) from None
+    raw = read_yaml_file(path, "document kinds")
     entries = raw.get("kinds") if isinstance(raw, dict) else None
     if not isinstance(entries, dict) or not entries:
         raise TemplateError("must hold 'kinds:', a mapping of document names to their declarations",

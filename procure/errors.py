@@ -125,6 +125,21 @@ def yaml_loader() -> Any:
     return loader
 
 
+def read_yaml_file(path: Any, what: str) -> Any:
+    """One of procure's or a template set's own YAML files (``kinds.yaml``, ``strings.yaml``), read with
+    :func:`yaml_loader`; any failure is a :class:`TemplateError` "cannot read <what>: ...", located at
+    the line and column of a syntax error."""
+    import yaml
+
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
+    except yaml.MarkedYAMLError as err:
+        line, column, detail = yaml_problem(err)
+        raise TemplateError(f"cannot read {what}: {detail}", Location(str(path), line, column)) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
+        raise TemplateError(f"cannot read {what}: {err}", Location(file=str(path))) from None
+
+
 def yaml_problem(err: Any) -> tuple[int | None, int | None, str]:
     """Line and column (1-based, None when unknown) and a one-line description of a
     PyYAML ``MarkedYAMLError``: the one way every reader of YAML here locates a syntax error."""

@@ -32,7 +32,6 @@ from pathlib import Path
 from types import BuiltinMethodType, FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, Undefined, nodes, pass_context, pass_eval_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
@@ -46,7 +45,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Cycler, Joiner, Namespace
 from pydantic import BaseModel
 
-from procure.errors import Location, ProcureError, TemplateError, yaml_loader, yaml_problem
+from procure.errors import Location, ProcureError, TemplateError, read_yaml_file
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -933,13 +932,7 @@ def _require_whole_evaluation(merged: dict[str, Any], path: Path) -> None:
 
 def _read_strings(path: Path) -> dict[str, Any]:
     """One strings.yaml as a mapping; a YAML error is located at its line and column."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
-    except yaml.MarkedYAMLError as err:
-        line, column, detail = yaml_problem(err)
-        raise TemplateError(f"cannot read strings: {detail}", Location(str(path), line, column)) from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
-        raise TemplateError(f"cannot read strings: {err}", Location(file=str(path))) from None
+    data = read_yaml_file(path, "strings")
     if not isinstance(data, dict):
         raise TemplateError("strings.yaml must be a mapping of names to texts", Location(file=str(path)))
     return data
