@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from procure.checks.core import Context, Hit, rule
+from procure.checks.money import money
 from procure.checks.periods import day
 from procure.contract import constraints_covering, crosscheck_policy, measurement_weeks
 from procure.legal import later
@@ -27,10 +28,6 @@ from procure.legal import later
 _POLICY = crosscheck_policy()
 _SMALLEST = _POLICY["smallest_plausible_amount"]["value"]
 _RATE = _POLICY["lowest_plausible_hourly_rate"]
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,.0f}" if amount == amount.to_integral_value() else f"{currency} {amount:,.2f}"
 
 
 @rule(
@@ -168,9 +165,9 @@ def ceiling_headroom(ctx: Context) -> Iterator[Hit]:
     ceiling, components = problem.iteration_budget.ceiling, problem.components_value
     if ceiling is not None and ceiling > components:
         cur = problem.iteration_budget.currency
-        yield Hit(("iteration_budget", "ceiling"), {"ceiling": _money(ceiling, cur),
-                                                    "headroom": _money(ceiling - components, cur),
-                                                    "components": _money(components, cur)})
+        yield Hit(("iteration_budget", "ceiling"), {"ceiling": money(ceiling, cur),
+                                                    "headroom": money(ceiling - components, cur),
+                                                    "components": money(components, cur)})
 
 
 @rule(
@@ -198,9 +195,9 @@ def ceiling_below_commitments(ctx: Context) -> Iterator[Hit]:
     initial = budget.iterations * budget.per_iteration
     if budget.ceiling is not None and problem.exit_budget and budget.ceiling < initial + problem.exit_budget:
         cur = budget.currency
-        yield Hit(("iteration_budget", "ceiling"), {"ceiling": _money(budget.ceiling, cur),
-                                                    "initial": _money(initial, cur),
-                                                    "exit": _money(problem.exit_budget, cur)})
+        yield Hit(("iteration_budget", "ceiling"), {"ceiling": money(budget.ceiling, cur),
+                                                    "initial": money(initial, cur),
+                                                    "exit": money(problem.exit_budget, cur)})
 
 
 @rule(
@@ -228,16 +225,16 @@ def implausible_amount(ctx: Context) -> Iterator[Hit]:
     cur = budget.currency
     one_person = Decimal(rate["value"]) * rate["hours_per_week"] * budget.iteration_weeks
     if budget.per_iteration < smallest:
-        yield Hit(("iteration_budget", "per_iteration"), {"amount": _money(budget.per_iteration, cur),
-                                                          "why": f"less than {_money(smallest, cur)}"})
+        yield Hit(("iteration_budget", "per_iteration"), {"amount": money(budget.per_iteration, cur),
+                                                          "why": f"less than {money(smallest, cur)}"})
     elif budget.per_iteration < one_person:
         yield Hit(("iteration_budget", "per_iteration"), {
-            "amount": _money(budget.per_iteration, cur),
-            "why": f"less than one person for {budget.iteration_weeks} weeks at {_money(Decimal(rate['value']), cur)} "
-                   f"an hour ({_money(one_person, cur)}), let alone a team"})
+            "amount": money(budget.per_iteration, cur),
+            "why": f"less than one person for {budget.iteration_weeks} weeks at {money(Decimal(rate['value']), cur)} "
+                   f"an hour ({money(one_person, cur)}), let alone a team"})
     if budget.ceiling is not None and budget.ceiling < smallest:
-        yield Hit(("iteration_budget", "ceiling"), {"amount": _money(budget.ceiling, cur),
-                                                    "why": f"less than {_money(smallest, cur)}"})
+        yield Hit(("iteration_budget", "ceiling"), {"amount": money(budget.ceiling, cur),
+                                                    "why": f"less than {money(smallest, cur)}"})
 
 
 @rule(
