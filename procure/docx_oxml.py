@@ -75,8 +75,8 @@ def clean_text(text: str) -> str:
 
 # --- content as XML text ---------------------------------------------------------------
 #
-# Body content is built as XML text and parsed once per document (see parse_content):
-# string building plus one C-level parse is several times faster than creating each
+# Body content is built as XML text and goes into word/document.xml as it is (see
+# procure.docx_package): string building is several times faster than creating each
 # element through lxml from Python. Every text and attribute value passes through
 # _t() (via run_xml) or attr(), so no user value can break the markup.
 
@@ -235,43 +235,6 @@ def cell_open(width: int) -> str:
 
 CELL_CLOSE, ROW_CLOSE, TABLE_CLOSE = "</w:tc>", "</w:tr>", "</w:tbl>"
 
-_WRAP_OPEN = f'<w:body xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-
-
-def parse_content(xml: str) -> etree._Element:
-    """Parse body content (paragraphs, tables) built as text; returns a ``w:body`` holding it.
-
-    Parsed with python-docx's parser, so the elements are its classes (``CT_P``...)
-    and python-docx's API works on the finished document.
-    """
-    from docx.oxml.parser import parse_xml
-
-    return parse_xml(f"{_WRAP_OPEN}{xml}</w:body>".encode("utf-8"))
-
-
-def insert_content(body: etree._Element, content: etree._Element) -> None:
-    """Move the children of a parsed ``w:body`` into ``body``, before its section properties.
-
-    The parsed wrapper is moved into the document once, and its children are then
-    moved out of it within the document: moving many elements one by one from
-    another document took time growing faster than the content (8 s for 2,000
-    table rows); this is linear. Moving single elements lets lxml reuse the
-    document's own namespace declarations, so the saved XML has none repeated.
-    """
-    last = body[-1] if len(body) else None
-    if last is not None and last.tag == SECTPR:
-        last.addprevious(content)
-    else:
-        body.append(content)
-    for child in list(content):
-        content.addprevious(child)
-    body.remove(content)
-
-
-def replace_paragraph(part_root: etree._Element, index: int, xml: str) -> None:
-    """Replace child ``index`` of a header/footer root with a paragraph given as text."""
-    new = parse_content(xml)[0]
-    part_root.replace(part_root[index], new)
 
 
 # --- body and section ----------------------------------------------------------------
@@ -344,15 +307,6 @@ def set_header_footer(sect: etree._Element, header_rid: str, footer_rid: str) ->
     insert_in_order(sect, etree.Element(qn("w:titlePg")), _SECT_ORDER)
 
 
-def header_footer_rids(sect: etree._Element) -> tuple[str, str]:
-    """The relationship ids of the default header and footer of a section."""
-    header = sect.find(qn("w:headerReference"))
-    footer = sect.find(qn("w:footerReference"))
-    if header is None or footer is None:
-        raise ValueError("section has no default header or footer")
-    return header.get(R_ID), footer.get(R_ID)
-
-
 def header_footer_xml(root_tag: str, style_id: str, paragraph: str | None = None) -> bytes:
     """A header (``w:hdr``) or footer (``w:ftr``) part with one paragraph: empty and styled
     ``style_id``, or ``paragraph`` given as XML text."""
@@ -360,16 +314,6 @@ def header_footer_xml(root_tag: str, style_id: str, paragraph: str | None = None
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<w:{root_tag} xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
             f'{content}</w:{root_tag}>').encode("utf-8")
-
-
-def add_header_reference(sect: etree._Element, kind: str, rid: str) -> None:
-    """Reference a header part of type ``kind`` (``first``, ``even``) after the section's others."""
-    references = sect.findall(qn("w:headerReference")) + sect.findall(qn("w:footerReference"))
-    new = etree.Element(qn("w:headerReference"), {TYPE: kind, R_ID: rid})
-    if references:
-        references[-1].addnext(new)
-    else:
-        sect.insert(0, new)
 
 
 # --- styles --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from procure import docx_oxml as ox
 from procure import xref
 from procure.docx_package import DocxPackage
 from procure.errors import RenderError
-from procure.markdown import Gap, heading_key, split_label
+from procure.markdown import BLOCK_TYPES, Gap, heading_key, split_label
 from procure.package import docx_bytes, pinned_datetime, utc_naive
 from procure.styles import REQUIRED_STYLES, HouseStyle, house_style, style_for
 
@@ -372,7 +372,7 @@ class DocxRenderer:
         method = self._table_of_methods.get(kind)
         if method is None:
             raise self._unknown(node, kind)
-        if kind in _BLOCK_TYPES:
+        if kind in BLOCK_TYPES:
             self._block = node
         method(self, node)
 
@@ -678,10 +678,6 @@ class DocxRenderer:
             yield
         finally:
             self._stack.pop()
-
-
-_BLOCK_TYPES = frozenset({"heading", "paragraph", "bullet_list", "ordered_list", "list_item",
-                          "table", "tr", "hr", "blockquote", "fence", "code_block", "html_block"})
 
 
 def _core_text(value: str) -> str:

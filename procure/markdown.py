@@ -138,14 +138,6 @@ class Node:
             yield node
             stack.extend(reversed(node.children))
 
-    def pretty(self, indent: int = 0) -> str:
-        """The tree as indented text (for tests and debugging)."""
-        attrs = "".join(f" {k}={v!r}" for k, v in sorted(self.attrs.items()))
-        text = f" {self.content!r}" if self.content else ""
-        lines = [f"{'  ' * indent}<{self.type}{attrs}>{text}"]
-        lines += [child.pretty(indent + 1) for child in self.children]
-        return "\n".join(lines)
-
 
 #: What starts a line of a block's source before its text: indentation and blockquote markers.
 _LINE_START = re.compile(r"^[ \t]*(?:>[ \t]*)*", re.M)
@@ -311,11 +303,6 @@ def parser() -> MarkdownIt:
     md.enable("table")
     md.disable("reference")
     return md
-
-
-def parser_name() -> str:
-    """Which parser :func:`parse` uses in this process."""
-    return "markdown-it-pyrs" if _native_parser() is not None else "markdown-it-py"
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
