@@ -284,12 +284,12 @@ def run_batch(arguments: Sequence[str], options: BatchOptions,
         find_soffice()  # a missing LibreOffice stops the batch before anything is built
     candidates, failed = expand_inputs(arguments)
     root = common_root(candidates)
-    loaded_tasks, load_failures = _scan_all(candidates, root, options)
+    scanned, load_failures = _scan_all(candidates, root, options)
     failed += load_failures
     if options.shard is not None:
         index, count = options.shard
         failed = [r for r in failed if shard_of(_path_key(r.input, root), count) == index]
-    groups = _by_reference(loaded_tasks)
+    groups = _by_reference(scanned)
     results: dict[str, InputResult] = {}
     env = environment(options.templates_dir, options.reference_doc)
     out_dir = options.out_dir
@@ -348,7 +348,7 @@ def _kept(result: InputResult) -> InputResult:
 
 
 @dataclass(frozen=True)
-class _LoadedInput:
+class _ScannedInput:
     """An input as the scan leaves it: its reference, where the reference is written, and the loaded
     statement only when the reference could not be read without loading."""
 
@@ -360,11 +360,11 @@ class _LoadedInput:
 
 
 def _scan_all(candidates: Sequence[Candidate], root: Path,
-              options: BatchOptions) -> tuple[list[_LoadedInput], list[InputResult]]:
+              options: BatchOptions) -> tuple[list[_ScannedInput], list[InputResult]]:
     """Read each file and its reference; keep those of this shard."""
     from procure.manifest import sha256_bytes
 
-    scanned: list[_LoadedInput] = []
+    scanned: list[_ScannedInput] = []
     failed: list[InputResult] = []
 
     def ours(key: str) -> bool:
@@ -389,7 +389,7 @@ def _scan_all(candidates: Sequence[Candidate], root: Path,
                 failed.append(InputResult(input=name, findings=[_finding(i, LOAD_ERROR, name) for i in err.issues]))
             continue
         if ours(reference_key(reference)):
-            scanned.append(_LoadedInput(name, sha256_bytes(data), reference, where, loaded))
+            scanned.append(_ScannedInput(name, sha256_bytes(data), reference, where, loaded))
     return scanned, failed
 
 
@@ -443,14 +443,14 @@ def _path_key(name: str, root: Path) -> str:
         return path.as_posix()
 
 
-def _by_reference(items: Sequence[_LoadedInput]) -> dict[str, list[_LoadedInput]]:
-    groups: dict[str, list[_LoadedInput]] = {}
+def _by_reference(items: Sequence[_ScannedInput]) -> dict[str, list[_ScannedInput]]:
+    groups: dict[str, list[_ScannedInput]] = {}
     for item in items:
         groups.setdefault(reference_key(item.reference), []).append(item)
     return groups
 
 
-def _duplicate(item: _LoadedInput, group: Sequence[_LoadedInput]) -> InputResult:
+def _duplicate(item: _ScannedInput, group: Sequence[_ScannedInput]) -> InputResult:
     others = ", ".join(o.input for o in group if o is not item)
     reference = item.reference
     issue = Issue(item.where,
@@ -461,7 +461,7 @@ def _duplicate(item: _LoadedInput, group: Sequence[_LoadedInput]) -> InputResult
                        findings=[_finding(issue, BATCH_ERROR, item.input)])
 
 
-def _task(item: _LoadedInput, options: BatchOptions, env: Any) -> Task:
+def _task(item: _ScannedInput, options: BatchOptions, env: Any) -> Task:
     from procure.manifest import build_key
 
     return Task(input=item.input, input_sha256=item.sha256, loaded=item.loaded,
