@@ -64,15 +64,19 @@ def test_a_catchable_kill_during_the_swap_lands_on_a_whole_pack(tmp_path: Path, 
     assert names(tmp_path) == ["a.docx", "b.docx"]
 
 
+#: The child process is killed right after a.docx is swapped in, before b.docx is.
+KILLED_AFTER_A = """
+    def sabotaged(src, dst):
+        done = real_replace(src, dst)
+        if str(dst).endswith("a.docx"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return done
+"""
+
+
 def test_after_a_sigkill_mid_swap_the_next_write_restores_then_replaces(tmp_path: Path) -> None:
     old_pack(tmp_path)
-    result = run_child(tmp_path, """
-        def sabotaged(src, dst):
-            done = real_replace(src, dst)
-            if str(dst).endswith("a.docx"):
-                os.kill(os.getpid(), signal.SIGKILL)
-            return done
-    """)
+    result = run_child(tmp_path, KILLED_AFTER_A)
     assert result.returncode == -signal.SIGKILL
     assert (tmp_path / "a.docx").read_bytes() == b"new a" and (tmp_path / "b.docx").read_bytes() == b"old b"
     assert package.JOURNAL in names(tmp_path)
@@ -85,13 +89,7 @@ def test_after_a_sigkill_mid_swap_the_next_write_restores_then_replaces(tmp_path
 
 
 def test_a_sigkill_mid_swap_of_a_new_pack_leaves_no_half_pack_after_recovery(tmp_path: Path) -> None:
-    result = run_child(tmp_path, """
-        def sabotaged(src, dst):
-            done = real_replace(src, dst)
-            if str(dst).endswith("a.docx"):
-                os.kill(os.getpid(), signal.SIGKILL)
-            return done
-    """)
+    result = run_child(tmp_path, KILLED_AFTER_A)
     assert result.returncode == -signal.SIGKILL
     package._recover(tmp_path)
     assert names(tmp_path) == []
