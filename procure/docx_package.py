@@ -134,17 +134,8 @@ class DocxPackage:
         """The relationship id of a hyperlink to ``target`` (one per distinct target)."""
         rid = self._external.get(target)
         if rid is None:
-            rid = self._relate(RT_HYPERLINK, target, external=True)
+            rid = _relate(self._relationships, RT_HYPERLINK, target, external=True)
             self._external[target] = rid
-        return rid
-
-    def _relate(self, type_: str, target: str, external: bool = False) -> str:
-        used = {rel.rid for rel in self._relationships}
-        number = 1
-        while f"rId{number}" in used:
-            number += 1
-        rid = f"rId{number}"
-        self._relationships.append(Relationship(rid, type_, target, external))
         return rid
 
     # --- the parts ----------------------------------------------------------------------------
@@ -168,17 +159,18 @@ class DocxPackage:
         if self.nums:
             own["word/numbering.xml"] = self._numbering_xml()
         added: list[tuple[str, bytes, str]] = []  # (name, data, content type)
+        relationships = list(self._relationships)  # writing twice gives the same file
         sect = sk.sect
         if self.first_header_paragraph is not None:
             name = self._free_header_name()
-            rid = self._relate(RT_HEADER, name[len("word/"):])
+            rid = _relate(relationships, RT_HEADER, name[len("word/"):])
             added.append((name, ox.header_footer_xml("hdr", "", self.first_header_paragraph), CT_HEADER))
             sect = _after_references(sect, f'<w:headerReference w:type="first" r:id="{rid}"/>')
         if self.comments is not None:
-            self._relate(RT_COMMENTS, "comments.xml")
+            _relate(relationships, RT_COMMENTS, "comments.xml")
             added.append(("word/comments.xml", self.comments, ox.COMMENTS_CONTENT_TYPE))
         own[DOCUMENT] = f"{sk.document_head}{self.content}{sect}{sk.document_tail}".encode("utf-8")
-        own[DOCUMENT_RELS] = self._rels_xml()
+        own[DOCUMENT_RELS] = _rels_xml(relationships)
         overrides = dict(sk.overrides)
         overrides.update((f"/{name}", content_type) for name, _, content_type in added)
         own[CONTENT_TYPES] = content_types_for(overrides.items())
@@ -191,12 +183,6 @@ class DocxPackage:
 
     def to_bytes(self, moment: datetime) -> bytes:
         return write_zip(self.entries(), moment)
-
-    def _rels_xml(self) -> bytes:
-        rels = "".join(
-            f'<Relationship Id={quoteattr(rel.rid)} Type={quoteattr(rel.type)} Target={quoteattr(rel.target)}'
-            + (' TargetMode="External"/>' if rel.external else "/>") for rel in self._relationships)
-        return f'{_XML_HEAD}<Relationships xmlns="{_RELS_NS}">{rels}</Relationships>'.encode("utf-8")
 
     def _numbering_xml(self) -> bytes:
         """The numbering part with one list instance per numbered list (before ``numIdMacAtCleanup``,
@@ -221,6 +207,24 @@ class DocxPackage:
                 parts.append(f'<{tag} xsi:type="dcterms:W3CDTF">{stamp}</{tag}>')
         parts.append("</cp:coreProperties>")
         return (_XML_HEAD + "".join(parts)).encode("utf-8")
+
+
+def _relate(relationships: list[Relationship], type_: str, target: str, external: bool = False) -> str:
+    """Add a relationship under the first free ``rIdN``; its id."""
+    used = {rel.rid for rel in relationships}
+    number = 1
+    while f"rId{number}" in used:
+        number += 1
+    rid = f"rId{number}"
+    relationships.append(Relationship(rid, type_, target, external))
+    return rid
+
+
+def _rels_xml(relationships: list[Relationship]) -> bytes:
+    rels = "".join(
+        f'<Relationship Id={quoteattr(rel.rid)} Type={quoteattr(rel.type)} Target={quoteattr(rel.target)}'
+        + (' TargetMode="External"/>' if rel.external else "/>") for rel in relationships)
+    return f'{_XML_HEAD}<Relationships xmlns="{_RELS_NS}">{rels}</Relationships>'.encode("utf-8")
 
 
 def _after_references(sect: str, reference: str) -> str:
