@@ -165,14 +165,14 @@ def write(path: Path, manifest: dict[str, Any], tmp_prefix: str) -> None:
     import os
     import tempfile
 
-    from procure.package import _umask
+    from procure.package import umask
 
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=tmp_prefix, suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             json.dump(manifest, out, indent=2, sort_keys=True, ensure_ascii=False)
             out.write("\n")
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -196,7 +196,7 @@ def docx_bytes(document: Any, meta: Any) -> bytes:
     return document.to_bytes(meta.created)
 
 
-def _umask() -> int:
+def umask() -> int:
     """The process umask (read by setting and restoring it; there is no getter)."""
     mask = os.umask(0o022)
     os.umask(mask)
@@ -440,7 +440,7 @@ def _stage(path: Path, data: bytes) -> str:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
     except BaseException:
         _remove_quietly(tmp)
         raise

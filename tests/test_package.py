@@ -157,7 +157,7 @@ def test_write_atomic_writes_and_replaces(tmp_path):
     package.write_atomic(target, b"second")
     assert target.read_bytes() == b"second"
     assert leftovers(tmp_path) == []
-    assert target.stat().st_mode & 0o777 == 0o666 & ~package._umask()
+    assert target.stat().st_mode & 0o777 == 0o666 & ~package.umask()
 
 
 def test_write_atomic_into_a_missing_folder_is_an_output_error(tmp_path):
