@@ -45,9 +45,11 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from procure.errors import InputError, Issue, Location, OutputError, ProcureError
 
@@ -67,8 +69,7 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@dataclass(frozen=True)
-class BatchOptions:
+class BatchOptions(Struct, frozen=True):
     """How a batch is built; the same for every input."""
 
     out_dir: Path
@@ -96,8 +97,7 @@ class BatchOptions:
                 "pdfa": self.pdfa}
 
 
-@dataclass
-class InputResult:
+class InputResult(Struct):
     """What happened to one input."""
 
     input: str
@@ -119,8 +119,7 @@ class InputResult:
                 "outputs": self.outputs, "findings": self.findings, "seconds": round(self.seconds, 4)}
 
 
-@dataclass
-class BatchReport:
+class BatchReport(Struct):
     """Every input's result, in input order, and where the batch manifest went. A result keeps what
     the batch manifest needs: a failed input's errors; a built or skipped pack's findings were
     reported as it finished and are in its own manifest."""
@@ -143,8 +142,7 @@ class BatchReport:
 # ---------------------------------------------------------------- inputs
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     """One input file found, with the folder its argument starts from (for the shard key)."""
 
     path: Path
@@ -243,8 +241,7 @@ def reference_key(reference: str) -> str:
 # ---------------------------------------------------------------- the run
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(Struct, frozen=True):
     """One pack to render, sent to a worker process: the worker reads and loads the input (a file
     that changed since it was scanned fails), unless the scan had to load it already."""
 
@@ -257,8 +254,7 @@ class Task:
     key: str
 
 
-@dataclass
-class Staged:
+class Staged(Struct):
     """A pack rendered into its temporary folder, not yet in place."""
 
     task: Task
@@ -347,8 +343,7 @@ def _kept(result: InputResult) -> InputResult:
     return replace(result, findings=result.errors if result.status == "failed" else [])
 
 
-@dataclass(frozen=True)
-class _ScannedInput:
+class _ScannedInput(Struct, frozen=True):
     """An input as the scan leaves it: its reference, where the reference is written, and the loaded
     statement only when the reference could not be read without loading."""
 

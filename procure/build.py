@@ -9,11 +9,12 @@ template that fails half-way, leaves the output folder as it was.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
+
+from msgspec import Struct, field
 
 from procure.errors import Issue, Location, OutputError, ProcureError
 
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
 KINDS_FILE = "kinds.yaml"
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Struct, frozen=True):
     """One declared document of the pack (an entry of ``kinds.yaml``).
 
     ``template`` is the template name (``<lang>/<template>.md``), ``file`` the end of the
@@ -188,8 +188,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class BuildOptions:
+class BuildOptions(Struct, frozen=True):
     """What to build and where: the same for every file of a batch.
 
     ``kinds`` None builds each problem's whole pack (:func:`pack_kinds`); a tuple builds
@@ -206,8 +205,7 @@ class BuildOptions:
     stdin_text: str | None = None  # the problem statement read from standard input, for the source "-"
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(Struct, frozen=True):
     """One document, built in memory and not yet written."""
 
     kind: str
@@ -217,8 +215,7 @@ class Rendered:
     proposals: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class WrittenDocument:
+class WrittenDocument(Struct, frozen=True):
     """One document on disk."""
 
     kind: str
@@ -227,8 +224,7 @@ class WrittenDocument:
     action: str = "written"  # "written" (new), "replaced" (an existing file) or "kept" (--no-clobber)
 
 
-@dataclass
-class PackResult:
+class PackResult(Struct):
     """What happened to one problem file: the documents written, what the checks found, every issue met.
 
     ``issues`` are what stopped the file (it did not load, or could not be

@@ -9,9 +9,10 @@ placeholder the rendered documents would still show (PRC020) join them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from procure.errors import InputError, Issue, ProcureError
 
@@ -26,8 +27,7 @@ PROPOSAL = "PRC021"
 NOT_WRITTEN = "PRC030"
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(Struct, frozen=True):
     """Every finding of a run over ``files`` files, sorted, with the two ways to print it.
 
     ``procure check`` and ``procure render`` print the same report: one text format
@@ -59,7 +59,7 @@ class CheckReport:
 
 def envelope(command: str, findings: Sequence[Finding], files: int, **extra: Any) -> dict[str, Any]:
     """The JSON document both commands print: tool, version, counts, then ``findings`` (and ``extra``)."""
-    from dataclasses import asdict
+    from msgspec.structs import asdict
 
     from procure import __version__
     from procure.checks.output import counts

@@ -408,7 +408,7 @@ def _count_text(count: dict[str, int], files: int) -> str:
 def _translated_finding(finding: Any) -> Any:
     """A finding whose message is shown in the user's language (the rules' messages are translated
     where they are made; messages from the loader are looked up whole)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     return replace(finding, message=_(finding.message))
 

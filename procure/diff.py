@@ -14,8 +14,9 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from procure.errors import Issue, Location, ProcureError
 from procure.redline import Result
@@ -24,7 +25,6 @@ from procure.redline import Result
 _SET_MARKERS = ("nl", "en")
 
 
-@dataclass
 class DocumentDiff(Result):
     """One document of one problem statement, compared: the comparison's result and which document it is."""
 
@@ -33,8 +33,7 @@ class DocumentDiff(Result):
     name: str  # the output file name, e.g. ZV-2027-004-tender.docx
 
 
-@dataclass
-class DiffReport:
+class DiffReport(Struct):
     documents: list[DocumentDiff]
     issues: list[Issue]
     base_label: str

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar
+
+from msgspec import Struct, field
 
 from procure import docx_oxml as ox
 from procure import xref
@@ -72,8 +73,7 @@ _UNSUPPORTED_HINTS = {
 }
 
 
-@dataclass(frozen=True)
-class DocMeta:
+class DocMeta(Struct, frozen=True):
     """What the document says about itself: cover page, header, footer, properties."""
 
     title: str  # the procurement title (cover, header, core properties)
@@ -109,8 +109,7 @@ class DocMeta:
         return tuple(g or d for g, d in zip(given, defaults))  # type: ignore[return-value]
 
 
-@dataclass
-class _ListFrame:
+class _ListFrame(Struct):
     """One open Markdown list: its Word list instance and level."""
 
     ordered: bool
@@ -126,16 +125,14 @@ class _ListFrame:
         return self.items > 1 and self.index in (0, self.items - 2)
 
 
-@dataclass(frozen=True)
-class _TocEntry:
+class _TocEntry(Struct, frozen=True):
     level: int
     number: str
     text: str
     bookmark: str
 
 
-@dataclass
-class _TableState:
+class _TableState(Struct):
     widths: list[int]
     header: bool = False
     column: int = 0

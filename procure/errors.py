@@ -7,12 +7,12 @@ the input allows: file, line, column and the dotted field path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 
-@dataclass(frozen=True)
-class Location:
+
+class Location(Struct, frozen=True):
     """Where something is in a user's file. Lines and columns count from 1."""
 
     file: str | None = None
@@ -35,8 +35,7 @@ class Location:
         return head
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(Struct, frozen=True):
     """One located problem in an input: an error, or a warning that does not stop the run."""
 
     location: Location

@@ -25,12 +25,13 @@ own policy, not law: a problem statement may set them in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:  # not at run time: `check --list-rules` and `--explain` read the data without Pydantic
     from procure.model import Problem
@@ -40,8 +41,7 @@ Kind = Literal["central", "sub_central"]
 EU_THRESHOLD = "eu_threshold"
 
 
-@dataclass(frozen=True)
-class Localised:
+class Localised(Struct, frozen=True):
     """One text in Dutch and English."""
 
     nl: str
@@ -51,8 +51,7 @@ class Localised:
         return self.nl if language == "nl" else self.en
 
 
-@dataclass(frozen=True)
-class ThresholdSet:
+class ThresholdSet(Struct, frozen=True):
     """The EU thresholds of one two-year period and the regulation that set them."""
 
     period: str
@@ -67,8 +66,7 @@ class ThresholdSet:
         return self.valid_from <= day <= self.valid_to
 
 
-@dataclass(frozen=True)
-class ProcedureRule:
+class ProcedureRule(Struct, frozen=True):
     """What the law says about one procedure."""
 
     code: str
@@ -85,8 +83,7 @@ class ProcedureRule:
     legal_basis_verified: bool = True  # False: legal_basis is the data's fallback, which says less
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(Struct, frozen=True):
     """One legal fact's record: where it comes from, a quote, and when it was checked.
 
     ``checked`` is None for a fact marked ``verified: false``; such a fact is never
@@ -108,8 +105,7 @@ class UnverifiedFact(LookupError):
     """A template or rule asked for a legal fact the data marks ``verified: false``."""
 
 
-@dataclass(frozen=True)
-class HolidayRule:
+class HolidayRule(Struct, frozen=True):
     """One public holiday of the Algemene termijnenwet, article 3: a fixed date or an Easter offset."""
 
     key: str
@@ -129,8 +125,7 @@ class HolidayRule:
         return day
 
 
-@dataclass(frozen=True)
-class GeneralTerms:
+class GeneralTerms(Struct, frozen=True):
     """General purchasing terms: name, short name and version, or the buyer's own text.
 
     ``source`` is the data's source for the instrument, or ``tender.general_terms``
@@ -149,8 +144,7 @@ class GeneralTerms:
         return f"{self.name.get(language)} ({self.version})"
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(Struct, frozen=True):
     """A below-threshold band of a buyer's policy: ``procedure`` for values below ``below``.
 
     ``below=None`` means "below the EU threshold in force for the buyer".
@@ -160,8 +154,7 @@ class Band:
     below: Decimal | None
 
 
-@dataclass(frozen=True)
-class LegalData:
+class LegalData(Struct, frozen=True):
     """Everything in ``legal.yaml``, parsed and checked."""
 
     thresholds: tuple[ThresholdSet, ...]
@@ -202,8 +195,7 @@ class LegalData:
         return self.thresholds[-1]
 
 
-@dataclass(frozen=True)
-class ProcedureDecision:
+class ProcedureDecision(Struct, frozen=True):
     """The procedure of a procurement and what follows from it, ready for the templates."""
 
     code: str
@@ -624,8 +616,7 @@ def general_terms_for(problem: Problem) -> GeneralTerms | None:
     return None
 
 
-@dataclass(frozen=True)
-class Law:
+class Law(Struct, frozen=True):
     """Legal facts a template may print, each from a verified record of legal.yaml.
 
     Built by :func:`law_for`; every fact is a read-only property that looks its

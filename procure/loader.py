@@ -30,15 +30,16 @@ import bisect
 import re
 import types
 import typing
-from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Iterator, Union
 
-import yaml
+from msgspec import Struct, field
+from msgspec.structs import replace
 from pydantic import BaseModel, ValidationError
+import yaml
 
 from procure.errors import InputError, Issue, Location, yaml_loader, yaml_problem
 from procure.model import FORBIDDEN_CHARS, Problem, rule_violations
@@ -74,8 +75,7 @@ _TIMESTAMP_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 # ---------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
-class SourceMap:
+class SourceMap(Struct, frozen=True):
     """Where each value of a loaded file is, by field path such as ``("outcomes", 0, "target")``.
 
     Positions are 1-based (line, column). For a list or mapping that is the value of
@@ -117,8 +117,7 @@ class SourceMap:
         return Location(self.file, line, column, self.dotted(field_path) or None)
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(Struct, frozen=True):
     """A valid problem statement with the positions of its values and any warnings."""
 
     problem: Problem
@@ -250,8 +249,7 @@ def _byte_position(data: bytes, offset: int) -> Point:
 # ---------------------------------------------------------------- YAML events to values
 
 
-@dataclass
-class _Frame:
+class _Frame(Struct):
     """A mapping or list being built."""
 
     value: dict[str, Any] | list[Any]

@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from procure import __version__
 
@@ -86,8 +87,7 @@ def git_state(folder: Path) -> dict[str, Any] | None:
     return {"commit": head, "last_change": last or None, "dirty": bool(status)}
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(Struct, frozen=True):
     """Everything a pack's bytes depend on besides its input: computed once per batch."""
 
     templates: dict[str, Any]

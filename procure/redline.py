@@ -42,10 +42,10 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
+from msgspec import Struct, field
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -78,8 +78,7 @@ _HEADING_STYLES = re.compile(r"^(Heading|Kop)\s?(\d)$", re.I)
 # --------------------------------------------------------------------------- statistics
 
 
-@dataclass
-class Change:
+class Change(Struct):
     """One changed, inserted or deleted paragraph, for the text report."""
 
     kind: str  # "changed" | "inserted" | "deleted"
@@ -90,8 +89,7 @@ class Change:
     words: list[tuple[str, str]] = field(default_factory=list)  # (status, text): same/del/ins
 
 
-@dataclass
-class Result:
+class Result(Struct):
     """What comparing two documents found, and the redline's bytes (None when nothing changed)."""
 
     changes: list[Change]
@@ -108,8 +106,7 @@ class Result:
 # --------------------------------------------------------------------------- tokens
 
 
-@dataclass
-class Token:
+class Token(Struct):
     """One piece of paragraph content: a word, a space, a tab, a field character, or an opaque element."""
 
     key: tuple[str, ...]
@@ -120,8 +117,7 @@ class Token:
     element: etree._Element | None = None  # for atoms and opaque elements
 
 
-@dataclass
-class FieldState:
+class FieldState(Struct):
     """Where the field characters of a story stand (a field such as the TOC spans paragraphs)."""
 
     depth: int = 0
@@ -237,8 +233,7 @@ def _ppr_key(paragraph: etree._Element) -> tuple[str, str, bool]:
 # --------------------------------------------------------------------------- blocks
 
 
-@dataclass
-class Block:
+class Block(Struct):
     element: etree._Element
     key: tuple
     text: str

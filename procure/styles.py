@@ -14,10 +14,11 @@ style rather than failing; an unreadable reference is a :class:`StyleError`.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from procure import docx_oxml as ox
 from procure.docx_oxml import etree  # lxml, imported when first used: a render from the cached style needs none
@@ -67,8 +68,7 @@ _APP_XML = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             b'extended-properties"><Application>procure</Application></Properties>')
 
 
-@dataclass(frozen=True)
-class HouseStyle:
+class HouseStyle(Struct, frozen=True):
     """A prepared style base: template bytes plus what the renderer needs to know of it."""
 
     template: bytes
@@ -185,12 +185,13 @@ def _read_house(key: str) -> HouseStyle | None:
 
 def _write_house(key: str, style: HouseStyle) -> None:
     import base64
-    import dataclasses
     import json
+
+    from msgspec.structs import asdict
 
     from procure.cache import write_entry
 
-    fields = dataclasses.asdict(style)
+    fields = asdict(style)
     fields["template"] = base64.b64encode(style.template).decode("ascii")
     fields["variants"] = {name: base64.b64encode(data).decode("ascii") for name, data in style.variants.items()}
     write_entry(_HOUSE_CACHE, key, json.dumps(fields, sort_keys=True).encode("utf-8"))
@@ -503,8 +504,7 @@ _RATIO_FLOOR = 1024 * 1024
 _PAGE_RANGE = (144, 31680)
 
 
-@dataclass(frozen=True)
-class ReferenceParts:
+class ReferenceParts(Struct, frozen=True):
     """The sanitised parts of a reference document that a pack may use."""
 
     styles: etree._Element | None

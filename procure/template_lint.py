@@ -29,19 +29,19 @@ against a sample of their real values.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import os
 import re
 import types
 import typing
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from procure.checks.core import Finding
 from procure.errors import Issue, ProcureError
@@ -89,8 +89,7 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 # --------------------------------------------------------------------------- symbolic types
 
 
-@dataclass(frozen=True)
-class T:
+class T(Struct, frozen=True):
     """What a template expression is known to be. ``kind``: model, list, map, obj, value or any."""
 
     kind: str
@@ -99,7 +98,7 @@ class T:
     members: tuple[T, ...] = ()  # a union (``a if x else b``)
 
     def at(self, path: str | None) -> T:
-        return dataclasses.replace(self, path=path)
+        return replace(self, path=path)
 
 
 ANY = T("any")
@@ -123,7 +122,7 @@ def _from_annotation(annotation: Any, path: str | None) -> T:
     if origin in (list, tuple, Sequence):
         args = typing.get_args(annotation)
         return T("list", path, _from_annotation(args[0], f"{path}[]") if args else ANY)
-    if isinstance(annotation, type) and (_is_model(annotation) or dataclasses.is_dataclass(annotation)):
+    if isinstance(annotation, type) and (_is_model(annotation) or issubclass(annotation, Struct)):
         return T("model", path, annotation)
     if origin is typing.Literal or isinstance(annotation, type):
         return T("value", path)
@@ -143,9 +142,9 @@ def model_members(cls: type) -> dict[str, Any]:
     members: dict[str, Any] = {}
     if _is_model(cls):
         members.update({name: info.annotation for name, info in cls.model_fields.items()})
-    elif dataclasses.is_dataclass(cls):
+    elif issubclass(cls, Struct):
         hints = typing.get_type_hints(cls)
-        members.update({f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls)})
+        members.update({name: hints.get(name, Any) for name in cls.__struct_fields__})
     for name, prop in _derived_properties(cls).items():
         getter = prop.fget if isinstance(prop, property) else prop.func
         try:
@@ -170,8 +169,7 @@ def _from_value(value: Any, path: str | None) -> T:
 # --------------------------------------------------------------------------- findings
 
 
-@dataclass
-class Report:
+class Report(Struct):
     """The findings of one run, deduplicated (a partial included twice is reported once)."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -197,8 +195,7 @@ class Report:
 # --------------------------------------------------------------------------- one template set
 
 
-@dataclass
-class Source:
+class Source(Struct):
     """One template file as linted: its text with pasted characters made plain, and its syntax tree."""
 
     name: str
@@ -207,8 +204,7 @@ class Source:
     tree: nodes.Template | None
 
 
-@dataclass
-class DocFacts:
+class DocFacts(Struct):
     """What one document template (with its includes and parent) uses, for comparing the languages."""
 
     fields: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -972,7 +968,7 @@ def _language_variants(loaded: Loaded) -> list[Loaded]:
     variants = [loaded]
     for language in LANGUAGES:
         if language != loaded.problem.language:
-            variants.append(dataclasses.replace(loaded, problem=loaded.problem.model_copy(update={"language": language})))
+            variants.append(replace(loaded, problem=loaded.problem.model_copy(update={"language": language})))
     return variants
 
 

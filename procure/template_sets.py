@@ -27,9 +27,10 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from msgspec import Struct
 
 from procure.errors import Issue, Location, ProcureError, TemplateError
 
@@ -255,8 +256,7 @@ def _mtime(path: Path) -> float:
 # --------------------------------------------------------------------------- the effective set
 
 
-@dataclass(frozen=True)
-class Effective:
+class Effective(Struct, frozen=True):
     """One template name and the file that serves it, with the files it shadows."""
 
     name: str

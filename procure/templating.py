@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import fields, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -43,6 +42,7 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Cycler, Joiner, Namespace
+from msgspec import Struct
 from pydantic import BaseModel
 
 from procure.errors import Location, ProcureError, TemplateError, read_yaml_file
@@ -80,7 +80,7 @@ class _FilterError(ValueError):
 class PlainMap(Mapping[str, Any]):
     """A read-only mapping a template reads with dots: ``p.buyer.organisation``.
 
-    Templates never see a live object: a Pydantic model, a dataclass or a dict
+    Templates never see a live object: a Pydantic model, a record (``msgspec.Struct``) or a dict
     becomes a PlainMap of its fields (and a model's derived ``@property`` values,
     computed on first read), every value itself plain data. In a template a
     name is always a key, never a method: a field called ``items`` or ``get``
@@ -134,7 +134,7 @@ def _derived_properties(cls: type) -> dict[str, property]:
     found: dict[str, property] = {}
     for klass in reversed(cls.__mro__):
         module = getattr(klass, "__module__", "") or ""
-        if klass is object or module.startswith(("pydantic", "builtins", "typing", "collections")):
+        if klass is object or module.startswith(("pydantic", "msgspec", "builtins", "typing", "collections")):
             continue
         for name, member in vars(klass).items():
             if isinstance(member, (property, cached_property)) and not name.startswith("_"):
@@ -162,9 +162,9 @@ def plain(value: Any) -> Any:
         data = {name: plain(getattr(value, name)) for name in _model_fields(cls)}
         lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
         return PlainMap(data, lazy, kind=cls, truthy=True)
-    if is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, Struct):
         cls = type(value)
-        data = {f.name: plain(getattr(value, f.name)) for f in fields(value) if not f.name.startswith("_")}
+        data = {name: plain(getattr(value, name)) for name in cls.__struct_fields__ if not name.startswith("_")}
         lazy = {name: _bound(prop, value) for name, prop in _derived_properties(cls).items() if name not in data}
         return PlainMap(data, lazy, kind=cls, truthy=True)
     if isinstance(value, Mapping):

@@ -23,8 +23,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 #: Seconds one LibreOffice run may take for a pack before procure gives up (and warns).
 TIMEOUT = 180
@@ -37,8 +38,7 @@ class LayoutFailed(Exception):
     """LibreOffice could not lay the documents out; the message says why."""
 
 
-@dataclass(frozen=True)
-class Tools:
+class Tools(Struct, frozen=True):
     soffice: str
     pdfinfo: str
 

@@ -28,7 +28,8 @@ import difflib
 import re
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 #: What a heading key may hold (pandoc's identifiers, less what would need escaping).
 KEY_PATTERN = r"[A-Za-z0-9_.:-]+"
@@ -87,8 +88,7 @@ def link(text: str, key: str, what: str = NUMBER) -> str:
     return f"[{text}]({target(key, what)})"
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(Struct, frozen=True):
     """A keyed heading of a rendered document."""
 
     level: int

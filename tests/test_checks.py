@@ -574,7 +574,7 @@ def test_questions_after_the_legal_limit_name_the_basis_and_the_dates() -> None:
 
 
 def test_the_legal_days_for_answers_come_from_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from procure import legal
 
@@ -585,7 +585,7 @@ def test_the_legal_days_for_answers_come_from_the_data(monkeypatch: pytest.Monke
 
 
 def test_the_national_standstill_rule_reads_several_bidders_from_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from procure import legal
 
@@ -747,7 +747,7 @@ def test_explanations_state_the_numbers_of_the_data_in_force() -> None:
 
 def test_explanations_follow_the_data_when_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     """No number of the law or the policy is written into a rule's text: change the data, the text follows."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from procure import legal
 

@@ -8,7 +8,6 @@ run nothing, in ``render`` and in ``check`` alike.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import json
 import warnings
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from msgspec import Struct
 
 from procure.cli import cli
 from procure.errors import TemplateError
@@ -48,6 +48,7 @@ ESCAPES = {
     "str.format": "{{ '{0.__class__.__init__.__globals__}'.format(p) }}",
     "str.format_map": "{{ '{x}'.format_map(p) }}",
     "dataclass fields": "{{ procedure.__dataclass_fields__ }}",
+    "record fields": "{{ procedure.__struct_fields__ }}",
     "mapping internals": "{{ p._data }}",
     "range self": "{{ range.__self__ }}",
     "filter globals": "{{ todo.__globals__ }}",
@@ -130,8 +131,7 @@ def test_derived_values_and_new_fields_appear_without_changes(tmp_path: Path) ->
                              "{{ p.iteration_budget.maximum_value | money }} {{ procedure.name }}")
     assert "€90\\,000 12 €90\\,000 private procedure" in text
 
-    @dataclasses.dataclass(frozen=True)
-    class Later:
+    class Later(Struct, frozen=True):
         items: str
         get: int
 

@@ -4,12 +4,12 @@ user values that stay text, and Markdown the Word renderer can lay out."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 from datetime import date, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from msgspec.structs import replace
 import pytest
 
 from procure.build import declared_kinds
@@ -183,7 +183,7 @@ def context(p: Problem, kind: str, **procedure_changes: Any) -> dict[str, Any]:
     """What build.py passes to a template; ``procedure_changes`` alter the procedure decision."""
     decision = decide_procedure(p)
     if procedure_changes:
-        decision = dataclasses.replace(decision, **procedure_changes)
+        decision = replace(decision, **procedure_changes)
     from procure.legal import law_for
 
     strings = load_strings(p.language)

@@ -3,13 +3,13 @@ references into another document of the pack."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
+from msgspec.structs import replace
 import pytest
 
 from procure import xref
@@ -122,7 +122,7 @@ def test_forward_and_backward_references_are_ref_fields_with_the_right_number() 
 def test_without_heading_numbers_a_reference_shows_the_title() -> None:
     """A reference document that numbers headings its own way (or not at all): procure cannot know
     the number Word will show, so the reference is to the heading's text, which is always right."""
-    style = dataclasses.replace(house_style(), heading_numbers=False)
+    style = replace(house_style(), heading_numbers=False)
     document = render_document(parse(REFERRING), META, style)
     data = docx_bytes(document, META)
     assert {instr for instr, _ in _fields(data)} == {"REF _Ref_out \\h", "REF _Ref_sub \\h", "REF _Ref_deep \\h"}

@@ -11,8 +11,9 @@ drift from its documentation. The registry keeps every rule in code order;
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from procure.checks.policy import CheckPolicy
@@ -26,8 +27,7 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 FieldPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """One thing the linter says about one place in one file (the JSON output has exactly these keys)."""
 
     file: str
@@ -43,16 +43,14 @@ class Finding:
         return (self.file, self.line, self.column, self.code, self.field, self.message)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(Struct, frozen=True):
     """What a rule function reports: the field path at fault and the values for the message template."""
 
     path: FieldPath
     values: Mapping[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Struct, frozen=True):
     """Everything a rule may read. Built once per file; rules never do I/O of their own."""
 
     problem: Problem
@@ -80,8 +78,7 @@ class Context:
 Check = Callable[[Context], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """A rule with a stable code. The code never changes meaning; a retired rule's code is not reused."""
 
     code: str
@@ -91,7 +88,7 @@ class Rule:
     message: str
     explanation_template: str
     source_templates: tuple[str, ...]
-    check: Check | None = field(repr=False, compare=False)  # None: reported outside the linter (see below)
+    check: Check | None  # None: reported outside the linter (see below)
     after_others: bool = False  # rules about the checks themselves run last and see ``Context.raised``
 
     # Titles, explanations and sources may state numbers from legal.yaml and check_policy.yaml;

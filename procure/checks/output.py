@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from itertools import groupby
+
+from msgspec.structs import asdict
 
 from procure.checks.core import Finding, Rule
 

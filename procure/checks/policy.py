@@ -15,11 +15,12 @@ module expects must be there with a value of the right kind, a ``why`` and a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
+
+from msgspec import Struct
 
 FILE = "procure/data/check_policy.yaml"
 Kind = Literal["weeks", "days", "share", "weight", "count"]
@@ -39,8 +40,7 @@ class CheckPolicyError(ValueError):
     """``check_policy.yaml`` is missing a key, has an unknown one, or holds a value of the wrong kind."""
 
 
-@dataclass(frozen=True)
-class PolicyEntry:
+class PolicyEntry(Struct, frozen=True):
     """One limit: its value, why it is set there, and where it comes from."""
 
     value: int | Decimal
@@ -48,8 +48,7 @@ class PolicyEntry:
     source: str
 
 
-@dataclass(frozen=True)
-class CheckPolicy:
+class CheckPolicy(Struct, frozen=True):
     """Every policy limit of the linter, checked."""
 
     longest_short_iteration_weeks: int

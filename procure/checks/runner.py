@@ -9,8 +9,9 @@ file's, so a batch can be checked in any order or in parallel.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from procure.checks.core import Context, Finding, Rule
 from procure.checks import policy as policy_data

@@ -13,10 +13,11 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from procure.errors import InputError, Issue, Location, yaml_loader, yaml_problem
 
@@ -27,8 +28,7 @@ _GAP = r"[\s\-]+"
 MAX_WORDS_FILE_BYTES = 1024 * 1024  # like a problem statement: a word list is far smaller
 
 
-@dataclass(frozen=True)
-class WordList:
+class WordList(Struct, frozen=True, dict=True):  # dict: room for the cached pattern
     """Whole-word matching of a list of words and phrases, with the case conventions of the data files.
 
     The pattern is compiled on the first search, not when the list is made: a word list of
@@ -71,8 +71,7 @@ def _entry_pattern(entry: str) -> str:
     return f"(?i:{body})"
 
 
-@dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(Struct, frozen=True):
     """The compiled word lists for one language."""
 
     language: str
