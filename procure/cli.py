@@ -36,11 +36,11 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import click
 
 from procure import __version__
-from procure.errors import Issue, Location, ProcureError
 from procure.i18n import _, ngettext, set_language
 
 if TYPE_CHECKING:
     from procure.build import PackResult
+    from procure.errors import Issue, ProcureError
 
 #: ``--doc`` offers every declared document kind (procure.build.declared_kinds) and "all", the whole pack.
 DOC_ALL = "all"
@@ -273,6 +273,7 @@ def render(problems: tuple[str, ...], out_dir: Path, doc: str, templates_dir: tu
 
 def _render_pdfs(results: list[PackResult], pdfa: bool, fmt: str) -> None:
     """A PDF beside every document written, all converted by one LibreOffice process."""
+    from procure.errors import ProcureError
     from procure.pdf import convert_in_place
 
     documents = [written.path for result in results for written in result.documents]
@@ -287,6 +288,7 @@ def _render_pdfs(results: list[PackResult], pdfa: bool, fmt: str) -> None:
 def _kinds(doc: str, templates_dir: Path | None) -> tuple[str, ...] | None:
     """None for the whole pack of each file; else the one declared kind asked for (a usage error,
     naming the declared kinds, for any other)."""
+    from procure.errors import ProcureError
     from procure.build import declared_kinds
 
     if doc == DOC_ALL:
@@ -435,6 +437,7 @@ def check(problems: tuple[str, ...], strict: bool, fmt: str, words_file: Path | 
     0 when there are no errors (warnings allowed), 1 when there are.
     """
     from procure import checking
+    from procure.errors import ProcureError
 
     if list_rules or explain_code:
         try:
@@ -474,6 +477,7 @@ def init(path: Path, lang: str) -> None:
     PATH must not exist yet: init never overwrites a file. The schema for
     editors is written next to it.
     """
+    from procure.errors import ProcureError
     from procure.scaffold import write_starter
 
     if str(path) == STDIN:
@@ -552,6 +556,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path | None, jobs: int | None, templ
     import json
 
     from procure import batch as batching
+    from procure.errors import ProcureError
 
     if not inputs:
         raise click.UsageError("give at least one problem file, folder or pattern")
@@ -577,6 +582,8 @@ def batch(inputs: tuple[str, ...], out_dir: Path | None, jobs: int | None, templ
     bar = _ProgressBar() if sys.stderr.isatty() else None
 
     def report(result: batching.InputResult) -> None:
+        from procure.errors import Issue, Location
+
         if bar:
             bar.clear()
         if fmt == "json":
@@ -659,6 +666,7 @@ def templates() -> None:
 @_TEMPLATES_OPTION
 def templates_list(templates_dirs: tuple[Path, ...]) -> None:
     """List every effective template and the folder it comes from."""
+    from procure.errors import ProcureError
     from procure.template_sets import effective_set, search_path
 
     try:
@@ -675,6 +683,7 @@ def templates_list(templates_dirs: tuple[Path, ...]) -> None:
 @_TEMPLATES_OPTION
 def templates_show(name: str, templates_dirs: tuple[Path, ...]) -> None:
     """Print the effective template NAME (e.g. nl/tender.md; builtin/nl/tender.md for the built-in one)."""
+    from procure.errors import ProcureError
     from procure.template_sets import resolve_name, search_path
 
     try:
@@ -689,6 +698,7 @@ def templates_show(name: str, templates_dirs: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files that exist already.")
 def templates_export(directory: Path, force: bool) -> None:
     """Write the built-in template set into DIRECTORY, to start an organisation's set from."""
+    from procure.errors import ProcureError
     from procure.template_sets import export_builtin
 
     try:
@@ -718,6 +728,7 @@ def templates_check(directory: Path | None, base: str | None, extra_examples: tu
     not support, dangling cross-references and the languages out of step, then
     renders every bundled example. Exit 1 when anything is found.
     """
+    from procure.errors import ProcureError
     from procure.checks.output import findings_json, format_human
     from procure.template_lint import check_templates, example_files
 
@@ -757,6 +768,7 @@ def diff(problems: tuple[Path, ...], base: str | None, head: str | None, templat
     and a summary. With --redline, writes per changed document a .docx whose
     changes are Word tracked changes, to send to legal review.
     """
+    from procure.errors import ProcureError
     from procure.diff import diff_problems, format_report, write_redlines
 
     try:

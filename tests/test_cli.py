@@ -84,7 +84,7 @@ def test_help_imports_no_heavy_library() -> None:
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom procure.cli import cli\n"
         "CliRunner().invoke(cli, ['--help'])\n"
-        "heavy = ('docx', 'jinja2', 'markdown_it', 'yaml', 'babel', 'pydantic', 'lxml')\n"
+        "heavy = ('docx', 'jinja2', 'markdown_it', 'yaml', 'babel', 'pydantic', 'lxml', 'msgspec')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
