@@ -35,9 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Callable, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     StrictBool,
     Field,
@@ -46,7 +44,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 #: Characters a .docx (XML 1.0) cannot hold, plus invisible controls nobody means to type:
 #: C0 controls other than tab, newline and carriage return (normalised to newline),
@@ -139,6 +137,32 @@ def show(value: object) -> str:
 # ---------------------------------------------------------------- text
 
 
+def _before(func: Callable[[Any], Any]) -> _Validator:
+    """Run ``func`` on the raw value before Pydantic's own validation (like ``BeforeValidator``)."""
+    return _Validator(func, core_schema.no_info_before_validator_function)
+
+
+def _after(func: Callable[[Any], Any]) -> _Validator:
+    """Run ``func`` on the value Pydantic validated (like ``AfterValidator``)."""
+    return _Validator(func, core_schema.no_info_after_validator_function)
+
+
+class _Validator:
+    """A validator of the value alone, in an ``Annotated`` type. Pydantic's own ``BeforeValidator`` and
+    ``AfterValidator`` inspect the function's signature at every field that uses the type (a few
+    milliseconds of every start, on about a hundred fields); this marker hands Pydantic the core schema
+    directly, which is the documented ``__get_pydantic_core_schema__`` hook."""
+
+    __slots__ = ("func", "wrap")
+
+    def __init__(self, func: Callable[[Any], Any], wrap: Callable[..., Any]) -> None:
+        self.func = func
+        self.wrap = wrap
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return self.wrap(self.func, handler(source))
+
+
 def _normalise_text(value: Any) -> Any:
     """Line endings to ``\\n`` before anything else looks at the text."""
     if isinstance(value, str) and "\r" in value:
@@ -199,10 +223,10 @@ def _none_to_empty(value: Any) -> Any:
 # The JSON Schema of each type (``procure schema``, for editors) states what its validators accept:
 # the same patterns and bounds, so that an editor underlines what procure refuses and nothing else.
 _TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}
-Text = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_required_text),
+Text = Annotated[str, _before(_normalise_text), _after(_required_text),
                  WithJsonSchema(_TEXT_SCHEMA)]
-OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_optional_text)]
-TextList = Annotated[list[Text], BeforeValidator(_none_to_empty)]
+OptionalText = Annotated[str | None, _before(_blank_to_none), _after(_optional_text)]
+TextList = Annotated[list[Text], _before(_none_to_empty)]
 
 
 def _pattern(regex: re.Pattern[str], kind: str, message: str) -> Callable[[str], str]:
@@ -218,7 +242,7 @@ def _pattern(regex: re.Pattern[str], kind: str, message: str) -> Callable[[str],
 
 Reference = Annotated[
     Text,
-    AfterValidator(
+    _after(
         _pattern(
             REFERENCE_PATTERN,
             "reference_format",
@@ -231,7 +255,7 @@ Reference = Annotated[
 ]
 Email = Annotated[
     Text,
-    AfterValidator(
+    _after(
         _pattern(
             EMAIL_PATTERN,
             "email_format",
@@ -242,7 +266,7 @@ Email = Annotated[
 ]
 Currency = Annotated[
     Text,
-    AfterValidator(
+    _after(
         _pattern(
             CURRENCY_PATTERN,
             "currency_format",
@@ -253,7 +277,7 @@ Currency = Annotated[
 ]
 CpvCode = Annotated[
     Text,
-    AfterValidator(
+    _after(
         _pattern(
             CPV_PATTERN,
             "cpv_format",
@@ -265,7 +289,7 @@ CpvCode = Annotated[
 ]
 CheckCode = Annotated[
     Text,
-    AfterValidator(
+    _after(
         _pattern(CHECK_CODE_PATTERN, "check_code_format", "'{value}' is not a check code; write one like PRC101")
     ),
     WithJsonSchema({"type": "string", "pattern": CHECK_CODE_PATTERN.pattern}),
@@ -306,7 +330,7 @@ def _between(low: int, high: int | None, message: str) -> Callable[[int], int]:
 
 def _whole(low: int, high: int | None, message: str) -> Any:
     bounds = {"minimum": low} if high is None else {"minimum": low, "maximum": high}
-    return Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(low, high, message)),
+    return Annotated[int, _before(_whole_number), _after(_between(low, high, message)),
                      WithJsonSchema({"type": "integer", **bounds})]
 
 
@@ -395,7 +419,7 @@ _AMOUNT_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum":
 #: demands seconds and a time zone, while a tender's 2027-02-04T14:00 has neither.
 WHEN_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
                 r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
-Amount = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
+Amount = Annotated[Decimal, _before(_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
 IterationWeeks = _whole(
     1, 13, "must be 1 to 13 weeks, not {value}: a cycle longer than a quarter is not short; plan shorter iterations"
 )
@@ -407,7 +431,7 @@ CriterionWeight = _whole(1, 100, "must be 1 to 100 (a percentage), not {value}; 
 PriceWeight = _whole(0, 100, "must be 0 to 100 (a percentage), not {value}")
 Candidates = _whole(1, 100, "must be 1 to 100 candidates, not {value}")
 SchemaVersion = _whole(1, 1, "this version of procure reads schema_version 1, not {value}; write 1")
-When = Annotated[datetime | date, BeforeValidator(_to_when),
+When = Annotated[datetime | date, _before(_to_when),
                  WithJsonSchema({"type": "string", "pattern": WHEN_PATTERN})]
 
 
@@ -716,7 +740,7 @@ class ContractTerms(_Model):
     exit_support: ExitSupport | None = Field(None, description=(
         "Handover and exit support after the contract ends: the most hours the buyer may call off and the "
         "highest hourly exit rate; priced in the price form and counted in the evaluated price."))
-    scale_up: Annotated[list[ScaleUp], BeforeValidator(_none_to_empty)] = Field([], description=(
+    scale_up: Annotated[list[ScaleUp], _before(_none_to_empty)] = Field([], description=(
         "Options that cover more than further iterations (rollout, operation and maintenance, hosting, "
         "licences), each with its maximum; they count towards the estimated value."))
     price_index: OptionalText = Field(None, description=(
@@ -740,7 +764,7 @@ class Evaluation(_Model):
     price_weight: PriceWeight = Field(
         description="The weight of price in percent, 0 to 100; with the criteria's weights it sums to exactly 100.",
     )
-    criteria: Annotated[list[Criterion], BeforeValidator(_none_to_empty)] = Field(
+    criteria: Annotated[list[Criterion], _before(_none_to_empty)] = Field(
         [],
         description="The quality award criteria.",
     )
@@ -881,7 +905,7 @@ class IgnoredCheck(_Model):
 class Checks(_Model):
     """Optional extension for ``procure check``: findings to ignore. The documents never print it."""
 
-    ignore: Annotated[list[IgnoredCheck], BeforeValidator(_none_to_empty)] = Field(
+    ignore: Annotated[list[IgnoredCheck], _before(_none_to_empty)] = Field(
         [],
         description="Checks switched off for this file, each with a reason.",
     )
@@ -941,7 +965,7 @@ def _version_text(value: Any) -> Any:
     return _blank_to_none(value)
 
 
-VersionText = Annotated[str | None, BeforeValidator(_version_text), AfterValidator(_optional_text)]
+VersionText = Annotated[str | None, _before(_version_text), _after(_optional_text)]
 
 
 class DocumentInfo(_Model):
@@ -980,7 +1004,7 @@ class Problem(_Model):
         description="What the market-consultation invitation needs (optional block).",
     )
     tender: Tender | None = Field(None, description="What the tender document needs (optional block).")
-    cpv_codes: Annotated[list[CpvCode], BeforeValidator(_none_to_empty)] = Field(
+    cpv_codes: Annotated[list[CpvCode], _before(_none_to_empty)] = Field(
         [],
         description="Common Procurement Vocabulary (CPV 2008) codes, eight digits, a hyphen and a check digit, e.g. "
         "72000000-5 (optional).",
