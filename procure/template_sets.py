@@ -24,7 +24,6 @@ folder, ``nl/tendr.md``, ``partials/`` at the top) is reported by
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -186,6 +185,8 @@ def _suggest(name: str) -> str:
     same = [k for k in known if k.rsplit("/", 1)[-1] == base]
     if same:
         return " or ".join(same[:2])
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return close[0] if close else ""
 
@@ -334,6 +335,8 @@ def resolve_name(name: str, search: Sequence[Path]) -> Path:
         if expected_place(clean, declared_templates(search)) and candidate.is_file():
             return candidate
     known = sorted({e.name for e in effective_set(search)})
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(clean, known, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]}?" if close else "; `procure templates list` shows every name"
     raise TemplateError(f"no template '{name}'{hint}")

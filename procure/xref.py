@@ -24,7 +24,6 @@ and :mod:`procure.docx_render` (bookmarks and fields) use them.
 
 from __future__ import annotations
 
-import difflib
 import re
 import zlib
 from collections.abc import Iterable
@@ -162,6 +161,8 @@ def fill_links(markdown: str, headings: dict[str, Heading]) -> str:
 def nearest_hint(key: str, known: Iterable[str]) -> str:
     """``; did you mean 'outcomes'?`` or a list of the keys there are."""
     keys = sorted(known)
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
