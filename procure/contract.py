@@ -3,9 +3,9 @@
 The draft agreement, the tender document's contract chapters, the budget table and the
 price form all read their amounts, periods and the order of precedence from
 :func:`contract_terms`, so they cannot drift apart. The general purchasing terms come
-from ``data/general_terms.yaml`` (name, version and source): ARBIT-2022 with its agile
-model agreement for central government, GIBIT 2023 for a municipality that names it,
-and the buyer's own terms otherwise; procure never picks terms for a buyer silently.
+from ``data/legal.yaml`` (name, version, model agreement and source): ARBIT-2022 with its
+agile model agreement for central government, GIBIT 2023 for a municipality, and the
+buyer's own terms otherwise; procure never picks terms for a buyer silently.
 """
 
 from __future__ import annotations
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 YEAR_WEEKS = 52
 
 
-@cache
-def general_terms_data() -> dict[str, Any]:
-    """``general_terms.yaml``, parsed once per process (by the one parser, :func:`procure.errors.yaml_loader`)."""
-    return _data_file("general_terms.yaml")
-
-
 def _data_file(name: str) -> Any:
     """One of procure's data files, parsed by libyaml (PyYAML's pure-Python parser took ten times as long)."""
     import yaml
@@ -42,29 +36,34 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
     """The general terms the agreement builds on, or None when the input does not settle them.
 
     Which terms apply is decided in one place, :func:`procure.legal.general_terms_for`, from
-    verified facts: the buyer's own ``tender.general_terms``, else ARBIT-2022 for central
-    government, else GIBIT 2023 for a municipality (``buyer.authority_type``); anyone else must
-    name its terms (a water board or province is not a municipality). This function adds the
-    full name, version and model agreement from ``general_terms.yaml``; a named ARBIT or GIBIT is
-    recognised and printed in full.
+    verified facts in ``legal.yaml``: the buyer's own ``tender.general_terms``, else ARBIT-2022
+    (with its agile model agreement) for central government, else GIBIT 2023 for a municipality
+    (``buyer.authority_type``); anyone else must name its terms (a water board or province is not
+    a municipality). Terms the buyer names with a version procure knows ('GIBIT 2023') are printed
+    with their full name; any other text (another version, its own terms) is printed as written.
     """
-    from procure.legal import general_terms_for
+    from procure.legal import general_terms_for, legal_data, verified_fact
 
     chosen = general_terms_for(problem)
     if chosen is None:
         return None
     language = problem.language
     named = problem.tender.general_terms if problem.tender else None
-    known = general_terms_data()["terms"]
-    wanted = (named or chosen.version).upper()
-    key = next((k for k in known if k.split("_")[0].upper() in wanted), None)
-    if key is None:
-        return {"key": "own", "name": named, "model_agreement": None, "proposed": False}
-    entry = known[key]
-    model = entry.get("model_agreement")
+    if named:
+        known = legal_data().general_terms
+        key = next((k for k, terms in known.items() if terms.named_in(named)), None)
+        if key is None:
+            return {"key": "own", "name": named, "model_agreement": None, "proposed": False}
+        verified_fact(f"general_terms.{key}")
+        chosen = known[key]
+    else:
+        key = chosen.short.lower()
+    model = None
+    if chosen.model_agreement is not None:
+        verified_fact(f"general_terms.{key}.model_agreement")
+        model = chosen.model_agreement.get(language)
     # Chosen by procure from the kind of buyer, not named by the buyer: the documents show it as a proposal.
-    return {"key": key, "name": entry["name"][language], "model_agreement": model[language] if model else None,
-            "proposed": not named}
+    return {"key": key, "name": chosen.title(language), "model_agreement": model, "proposed": not named}
 
 
 def _add_weeks(start: date, weeks: int) -> date:

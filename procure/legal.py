@@ -130,18 +130,26 @@ class GeneralTerms(Struct, frozen=True):
 
     ``source`` is the data's source for the instrument, or ``tender.general_terms``
     when the buyer named its own terms (then ``short`` and ``version`` are empty).
+    ``model_agreement``: the model agreement the draft agreement starts from, if any.
     """
 
     name: Localised
     short: str
     version: str
     source: str
+    model_agreement: Localised | None = None
 
     def title(self, language: str) -> str:
-        """'Gemeentelijke Inkoopvoorwaarden bij IT (GIBIT 2023)', or the buyer's own text."""
+        """'Gemeentelijke Inkoopvoorwaarden bij IT 2023 (GIBIT 2023)', or the buyer's own text."""
         if not self.version:
             return self.name.get(language)
         return f"{self.name.get(language)} ({self.version})"
+
+    def named_in(self, text: str) -> bool:
+        """Whether the buyer's ``text`` names this version ('GIBIT 2023', 'arbit 2022'), not merely the
+        instrument: terms named in another version are the buyer's words, printed as written."""
+        wanted = "".join(ch for ch in text.upper() if ch.isalnum())
+        return bool(self.version) and "".join(ch for ch in self.version.upper() if ch.isalnum()) in wanted
 
 
 class Band(Struct, frozen=True):
@@ -346,8 +354,9 @@ def _holiday(raw: Mapping[str, Any]) -> HolidayRule:
 
 
 def _general_terms(raw: Mapping[str, Any]) -> GeneralTerms:
+    model = raw.get("model_agreement")
     return GeneralTerms(name=_localised(raw["name"]), short=str(raw["short"]), version=str(raw["version"]),
-                        source=str(raw["source"]))
+                        source=str(raw["source"]), model_agreement=_localised(model["name"]) if model else None)
 
 
 def _applies_to_european_only(value: object) -> bool:

@@ -136,6 +136,30 @@ def test_a_municipality_gets_gibit_and_a_water_board_is_asked() -> None:
     assert "Gemeentelijke Inkoopvoorwaarden" not in text and "tender.general_terms" in text
 
 
+@pytest.mark.parametrize(("named", "printed"), [
+    ("GIBIT 2023", "Gemeentelijke Inkoopvoorwaarden bij IT 2023 (GIBIT 2023)"),
+    ("gibit-2023", "Gemeentelijke Inkoopvoorwaarden bij IT 2023 (GIBIT 2023)"),
+    ("ARBIT 2022", "Algemene Rijksvoorwaarden bij IT-overeenkomsten 2022 (ARBIT-2022)"),
+    ("GIBIT 2019", "GIBIT 2019"),  # another version: the buyer's words, never silently the current one
+    ("Inkoopvoorwaarden Waterschap X 2024", "Inkoopvoorwaarden Waterschap X 2024"),
+])
+def test_terms_the_buyer_names_are_printed_in_full_only_in_the_version_named(named: str, printed: str) -> None:
+    loaded = load_problem_text(variant({"language": "nl", "buyer.authority_type": "municipality",
+                                        "tender.general_terms": named}), "p.yaml")
+    terms = contract_terms(loaded.problem)["general_terms"]
+    assert terms["name"] == printed and terms["proposed"] is False
+    text = render_markdown(loaded, "agreement").replace("\\", "")
+    assert f"Op deze overeenkomst zijn de {printed} van toepassing" in text
+
+
+def test_the_agile_model_agreement_comes_only_with_arbit() -> None:
+    central = load_problem_text(variant({"language": "nl", "buyer.kind": "central"}), "p.yaml")
+    terms = contract_terms(central.problem)["general_terms"]
+    assert terms["model_agreement"] == "Modelovereenkomst Agile ARBIT-2022" and terms["proposed"] is True
+    municipality = load_problem_text(variant({"language": "nl", "buyer.authority_type": "municipality"}), "p.yaml")
+    assert contract_terms(municipality.problem)["general_terms"]["model_agreement"] is None
+
+
 def test_a_single_supplier_gets_no_relative_price_formula() -> None:
     single = load_problem_text(variant({"tender.procedure": "single_private", "iteration_budget.per_iteration": 8000}),
                                "p.yaml")
