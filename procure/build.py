@@ -173,6 +173,14 @@ def pack_kinds(loaded: Loaded, templates_dir: Path | None = None) -> tuple[str, 
     return tuple(name for name, k in declared_kinds(templates_dir).items() if k.applies_to(procedure))
 
 
+def _announced(loaded: Loaded) -> bool:
+    """Whether the procedure the problem follows is announced publicly (TenderNed), or its
+    invitations go only to the suppliers the buyer chooses (a private procedure)."""
+    from procure.legal import decide_procedure
+
+    return decide_procedure(loaded.problem).announced_on_tenderned
+
+
 def decided_code(loaded: Loaded) -> str:
     """The code of the procedure the problem follows (chosen, or decided by value)."""
     from procure.legal import decide_procedure
@@ -398,7 +406,10 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
             (labels["contact"], f"{contact.name}, {contact.email}")]
     declared = kind_of(kind, templates_dir)
     if declared.cover_date is not None and declared.cover_label is not None:
-        field, label = declared.cover_date, labels.get(declared.cover_label)
+        key = declared.cover_label
+        if key == "published" and "invited" in labels and not _announced(loaded):
+            key = "invited"  # nothing is published: the invitations are sent to the suppliers chosen
+        field, label = declared.cover_date, labels.get(key)
         if not isinstance(label, str):
             raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
                                Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))

@@ -3,8 +3,7 @@
 The draft agreement, the tender document's contract chapters, the budget table and the
 price form all read their amounts, periods and the order of precedence from
 :func:`contract_terms`, so they cannot drift apart. The general purchasing terms come
-from ``data/legal.yaml`` (name, version, model agreement and source): ARBIT-2022 with its
-agile model agreement for central government, GIBIT 2023 for a municipality, and the
+from ``data/legal.yaml`` (name, version and source): ARBIT-2022 for central government, GIBIT 2023 for a municipality, and the
 buyer's own terms otherwise; procure never picks terms for a buyer silently.
 """
 
@@ -37,7 +36,7 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
 
     Which terms apply is decided in one place, :func:`procure.legal.general_terms_for`, from
     verified facts in ``legal.yaml``: the buyer's own ``tender.general_terms``, else ARBIT-2022
-    (with its agile model agreement) for central government, else GIBIT 2023 for a municipality
+    for central government, else GIBIT 2023 for a municipality
     (``buyer.authority_type``); anyone else must name its terms (a water board or province is not
     a municipality). Terms the buyer names with a version procure knows ('GIBIT 2023') are printed
     with their full name; any other text (another version, its own terms) is printed as written.
@@ -53,17 +52,13 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
         known = legal_data().general_terms
         key = next((k for k, terms in known.items() if terms.named_in(named)), None)
         if key is None:
-            return {"key": "own", "name": named, "model_agreement": None, "proposed": False}
+            return {"key": "own", "name": named, "proposed": False}
         verified_fact(f"general_terms.{key}")
         chosen = known[key]
     else:
         key = chosen.short.lower()
-    model = None
-    if chosen.model_agreement is not None:
-        verified_fact(f"general_terms.{key}.model_agreement")
-        model = chosen.model_agreement.get(language)
     # Chosen by procure from the kind of buyer, not named by the buyer: the documents show it as a proposal.
-    return {"key": key, "name": chosen.title(language), "model_agreement": model, "proposed": not named}
+    return {"key": key, "name": chosen.title(language), "proposed": not named}
 
 
 def _add_weeks(start: date, weeks: int) -> date:
@@ -85,6 +80,8 @@ def contract_terms(problem: Problem) -> dict[str, Any]:
         "minimum_iterations": problem.minimum_iterations,
         "minimum_commitment": problem.minimum_commitment,
         "minimum_is_initial": problem.minimum_iterations == budget.iterations,
+        # Absent from the input, the minimum commitment is the whole initial term: shown as procure's proposal.
+        "minimum_proposed": chosen is None or chosen.minimum_iterations is None,
         "initial_iterations": budget.iterations,
         "initial_value": budget.iterations * per,
         "initial_weeks": problem.initial_duration_weeks,

@@ -130,14 +130,12 @@ class GeneralTerms(Struct, frozen=True):
 
     ``source`` is the data's source for the instrument, or ``tender.general_terms``
     when the buyer named its own terms (then ``short`` and ``version`` are empty).
-    ``model_agreement``: the model agreement the draft agreement starts from, if any.
     """
 
     name: Localised
     short: str
     version: str
     source: str
-    model_agreement: Localised | None = None
 
     def title(self, language: str) -> str:
         """'Gemeentelijke Inkoopvoorwaarden bij IT 2023 (GIBIT 2023)', or the buyer's own text."""
@@ -354,9 +352,8 @@ def _holiday(raw: Mapping[str, Any]) -> HolidayRule:
 
 
 def _general_terms(raw: Mapping[str, Any]) -> GeneralTerms:
-    model = raw.get("model_agreement")
     return GeneralTerms(name=_localised(raw["name"]), short=str(raw["short"]), version=str(raw["version"]),
-                        source=str(raw["source"]), model_agreement=_localised(model["name"]) if model else None)
+                        source=str(raw["source"]))
 
 
 def _applies_to_european_only(value: object) -> bool:

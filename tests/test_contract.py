@@ -152,12 +152,14 @@ def test_terms_the_buyer_names_are_printed_in_full_only_in_the_version_named(nam
     assert f"Op deze overeenkomst zijn de {printed} van toepassing" in text
 
 
-def test_the_agile_model_agreement_comes_only_with_arbit() -> None:
-    central = load_problem_text(variant({"language": "nl", "buyer.kind": "central"}), "p.yaml")
-    terms = contract_terms(central.problem)["general_terms"]
-    assert terms["model_agreement"] == "Modelovereenkomst Agile ARBIT-2022" and terms["proposed"] is True
-    municipality = load_problem_text(variant({"language": "nl", "buyer.authority_type": "municipality"}), "p.yaml")
-    assert contract_terms(municipality.problem)["general_terms"]["model_agreement"] is None
+def test_no_document_claims_to_follow_a_model_agreement() -> None:
+    """The special conditions are procure's own text: no pack says it was drawn up from the ARBIT or
+    GIBIT model agreements (it was not)."""
+    for language in ("nl", "en"):
+        central = load_problem_text(variant({"language": language, "buyer.kind": "central"}), "p.yaml")
+        for kind in ("agreement", "tender"):
+            text = render_markdown(central, kind).replace("\\", "")
+            assert "ARBIT-2022" in text and "Modelovereenkomst" not in text and "Model Agreement" not in text
 
 
 def test_a_single_supplier_gets_no_relative_price_formula() -> None:
@@ -226,3 +228,46 @@ def test_mentions_agrees_with_the_whole_word_regex(text, word):
 
     expected = re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text.lower()) is not None
     assert _mentions(text, word) is expected
+
+
+@pytest.mark.parametrize(("procedure", "nl_label", "en_label"), [
+    ("open", "Datum publicatie", "Date of publication"),
+    ("multiple_private", "Datum verzending uitnodiging", "Date the invitations are sent"),
+])
+def test_the_title_page_says_published_only_when_the_procedure_is_announced(procedure: str, nl_label: str,
+                                                                            en_label: str) -> None:
+    """A private procedure publishes nothing: its tender's title page dates the invitations instead."""
+    from procure.build import cover_rows
+
+    for language, label in (("nl", nl_label), ("en", en_label)):
+        loaded = load_problem_text(variant({"language": language, "tender.procedure": procedure}), "p.yaml")
+        labels = [row[0] for row in cover_rows(loaded, "tender", load_strings(language))]
+        assert label in labels
+        assert procedure == "open" or not {"Datum publicatie", "Date of publication"} & set(labels)
+
+
+@pytest.mark.parametrize(("procedure", "nl_words", "en_words"), [
+    ("open", "dan hebben ondernemers geen recht", "economic operators are not entitled"),
+    ("restricted", "dan hebben gegadigden en inschrijvers geen recht", "candidates and tenderers are not entitled"),
+])
+def test_candidates_are_named_only_in_a_procedure_with_a_selection_round(procedure: str, nl_words: str,
+                                                                          en_words: str) -> None:
+    for language, words in (("nl", nl_words), ("en", en_words)):
+        loaded = load_problem_text(variant({"language": language, "tender.procedure": procedure}), "p.yaml")
+        assert words in render_markdown(loaded, "tender").replace("\\", "")
+
+
+def test_an_absent_minimum_commitment_is_a_visible_proposal() -> None:
+    """Without contract.minimum_iterations the whole initial term is the minimum commitment: procure's
+    choice, so the tender and the agreement show it as a proposal, never as the buyer's decision."""
+    from procure.markdown import parse, proposals
+
+    for language in ("nl", "en"):
+        absent = load_problem_text(variant({"language": language, "contract.minimum_iterations": None}), "p.yaml")
+        assert contract_terms(absent.problem)["minimum_proposed"] is True
+        for kind in ("tender", "agreement"):
+            assert any("contract.minimum_iterations" in p for p in proposals(parse(render_markdown(absent, kind))))
+        chosen = load_problem_text(variant({"language": language, "contract.minimum_iterations": 1}), "p.yaml")
+        for kind in ("tender", "agreement"):
+            assert not any("contract.minimum_iterations" in p
+                           for p in proposals(parse(render_markdown(chosen, kind))))
