@@ -351,9 +351,9 @@ def test_a_missing_cover_date_is_a_highlighted_placeholder(tmp_path: Path) -> No
 
     assert run("render", str(write(tmp_path, MINIMAL)), "-o", str(tmp_path)).exit_code == 0
     rows = {row.cells[0].text: row.cells[1] for row in Document(tmp_path / "T-1-tender.docx").tables[0].rows}
-    date_cell = rows["Date of publication"]
+    date_cell = rows["Date the invitations are sent"]  # MINIMAL's value: a private procedure, nothing published
     # The words are shown; the field path is in a Word comment on them (tests/test_docx_render.py).
-    assert date_cell.text == "[to be completed: date of publication]"
+    assert date_cell.text == "[to be completed: date the invitations are sent]"
     assert date_cell.paragraphs[0].runs[0].style.name == "Placeholder"
 
 
