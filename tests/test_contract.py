@@ -271,3 +271,16 @@ def test_an_absent_minimum_commitment_is_a_visible_proposal() -> None:
         for kind in ("tender", "agreement"):
             assert not any("contract.minimum_iterations" in p
                            for p in proposals(parse(render_markdown(chosen, kind))))
+
+
+def test_a_scale_up_option_has_a_period_to_run_in() -> None:
+    """An option such as maintenance 'until the end of the term' cannot run if the agreement ends with the
+    last iteration: the go that calls it off states until when, and the agreement ends for it only then."""
+    with_option = {"contract.scale_up": [{"covers": "operation_and_maintenance", "maximum": 15000}]}
+    for language, words in (("nl", "eindigt de overeenkomst voor die optie pas op de einddatum"),
+                            ("en", "the agreement ends for that option only on the end date")):
+        text = render_markdown(load_problem_text(variant({"language": language, **with_option}), "p.yaml"),
+                               "agreement").replace("\\", "")
+        assert words in text
+        plain_text = render_markdown(load_problem_text(variant({"language": language}), "p.yaml"), "agreement")
+        assert words not in plain_text.replace("\\", "")
