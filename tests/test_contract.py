@@ -284,3 +284,14 @@ def test_a_scale_up_option_has_a_period_to_run_in() -> None:
         assert words in text
         plain_text = render_markdown(load_problem_text(variant({"language": language}), "p.yaml"), "agreement")
         assert words not in plain_text.replace("\\", "")
+
+
+def test_the_term_counts_iterations_and_the_decision_days_extend_it() -> None:
+    """A go may come some working days after a review, so an end date computed from back-to-back
+    iterations is only the date if they follow one another; the gaps extend the term, unpaid."""
+    for language, words in (("nl", ("sluiten de iteraties op elkaar aan, dan loopt zij tot en met",
+                                    "verlengen de looptijd; zij zijn geen iteratieweken en worden niet vergoed")),
+                            ("en", ("if the iterations follow one another without a break, it runs up to and including",
+                                    "extend the term; they are not iteration weeks and are not paid for"))):
+        text = render_markdown(load_problem_text(variant({"language": language}), "p.yaml"), "agreement")
+        assert all(w in text.replace("\\", "") for w in words)
