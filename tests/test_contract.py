@@ -295,3 +295,17 @@ def test_the_term_counts_iterations_and_the_decision_days_extend_it() -> None:
                                     "extend the term; they are not iteration weeks and are not paid for"))):
         text = render_markdown(load_problem_text(variant({"language": language}), "p.yaml"), "agreement")
         assert all(w in text.replace("\\", "") for w in words)
+
+
+def test_the_annexes_are_the_packs_documents_and_what_the_buyer_names() -> None:
+    """No annex the pack does not hold and the input never named: no model data processing agreement
+    (the agreement has the parties conclude one before any processing); the general terms by name."""
+    for language, named in (("nl", "De algemene inkoopvoorwaarden die op de overeenkomst van toepassing zijn: de "
+                                   "Gemeentelijke Inkoopvoorwaarden bij IT 2023 (GIBIT 2023)"),
+                            ("en", "The general purchasing terms and conditions that apply to the contract: the "
+                                   "Municipal IT Purchasing Terms and Conditions 2023 (GIBIT 2023)")):
+        loaded = load_problem_text(variant({"language": language, "buyer.authority_type": "municipality"}), "p.yaml")
+        for kind in ("tender", "request_single"):
+            annexes = render_markdown(loaded, kind).replace("\\", "").split("\n# ")[-1]
+            assert named in annexes
+            assert "verwerkersovereenkomst" not in annexes and "data processing" not in annexes
