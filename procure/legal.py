@@ -187,6 +187,8 @@ class LegalData(Struct, frozen=True):
     experts_committee: Localised = Localised("", "")
     holiday_rules: tuple[HolidayRule, ...] = ()
     general_terms: Mapping[str, GeneralTerms] = field(default_factory=dict)
+    open_government_act: Localised = Localised("", "")
+    open_government_applies_to: frozenset[str] = frozenset()  # buyer.authority_type values under the Woo
     facts: Mapping[str, Fact] = field(default_factory=dict)
 
     def thresholds_on(self, day: date) -> ThresholdSet:
@@ -303,6 +305,9 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
         else Localised("", ""),
         holiday_rules=tuple(_holiday(h) for h in raw.get("calendar", {}).get("holidays", {}).get("days", ())),
         general_terms={key: _general_terms(entry) for key, entry in raw.get("general_terms", {}).items()},
+        open_government_act=_localised(raw["open_government"]["name"]) if "open_government" in raw
+        else Localised("", ""),
+        open_government_applies_to=frozenset(raw.get("open_government", {}).get("applies_to", ())),
         facts=collect_facts(raw),
     )
     _check(data)
@@ -634,6 +639,7 @@ class Law(Struct, frozen=True):
 
     language: str
     european: bool
+    authority_type: str | None = None  # buyer.authority_type; central_government for buyer.kind central
 
     def fact(self, name: str) -> Any:
         """The value of one fact of :data:`LAW_FACTS`, refused while its record is unverified."""
@@ -661,6 +667,15 @@ def _working_day_rule(law: Law) -> bool:
     return True
 
 
+def _open_government_act(law: Law) -> str:
+    return legal_data().open_government_act.get(law.language)
+
+
+def _open_government_applies(law: Law) -> bool:
+    """Whether the buyer is known to be a bestuursorgaan under the Woo (else the documents word it conditionally)."""
+    return law.authority_type in legal_data().open_government_applies_to
+
+
 #: Template attribute -> the legal.yaml record it rests on.
 LAW_FACTS: dict[str, str] = {
     "experts_committee": "complaints.experts_committee",
@@ -668,6 +683,8 @@ LAW_FACTS: dict[str, str] = {
     "reliance_only_if_performing": "reliance",
     "abnormally_low_basis": "abnormally_low",
     "deadline_moves_to_working_day": "calendar.extension",
+    "open_government_act": "open_government",
+    "open_government_applies": "open_government",
 }
 _LAW_VALUES = {
     "experts_committee": _experts,
@@ -675,6 +692,8 @@ _LAW_VALUES = {
     "reliance_only_if_performing": _reliance,
     "abnormally_low_basis": _abnormally_low,
     "deadline_moves_to_working_day": _working_day_rule,
+    "open_government_act": _open_government_act,
+    "open_government_applies": _open_government_applies,
 }
 
 
@@ -685,7 +704,9 @@ for _name in LAW_FACTS:
 def law_for(problem: Problem, decision: ProcedureDecision | None = None) -> Law:
     """The template's ``law`` object for ``problem``."""
     decided = decision or decide_procedure(problem)
-    return Law(language=problem.language, european=decided.european and not decided.undecided)
+    authority = problem.buyer.authority_type or ("central_government" if problem.buyer.kind == "central" else None)
+    return Law(language=problem.language, european=decided.european and not decided.undecided,
+               authority_type=authority)
 
 
 def auto_procedure(value: Decimal, threshold: Decimal, bands: Sequence[Band] | None = None) -> str:

@@ -21,7 +21,7 @@ from tests.conftest import EXAMPLES, require_client
 pytestmark = pytest.mark.client
 
 #: Fields whose values are codes, not text a reader sees verbatim.
-CODE_FIELDS = {"language", "kind", "value_area", "payment", "currency", "procedure", "schema_version", "checks", "covers"}
+CODE_FIELDS = {"language", "kind", "authority_type", "value_area", "payment", "currency", "procedure", "schema_version", "checks", "covers"}
 
 
 def user_strings(value: Any, key: str = "") -> list[str]:

@@ -309,3 +309,18 @@ def test_the_annexes_are_the_packs_documents_and_what_the_buyer_names() -> None:
             annexes = render_markdown(loaded, kind).replace("\\", "").split("\n# ")[-1]
             assert named in annexes
             assert "verwerkersovereenkomst" not in annexes and "data processing" not in annexes
+
+
+@pytest.mark.parametrize(("authority", "nl_words", "en_words"), [
+    ("municipality", "De aanbestedende dienst valt onder de Wet open overheid (Woo).",
+     "The contracting authority is subject to the Dutch Open Government Act (Wet open overheid, Woo)."),
+    ("other", "Valt de aanbestedende dienst onder de Wet open overheid (Woo) en komt er",
+     "If the contracting authority is subject to the Dutch Open Government Act (Wet open overheid, Woo) and"),
+])
+def test_the_woo_is_stated_as_applying_only_to_a_known_bestuursorgaan(authority: str, nl_words: str,
+                                                                        en_words: str) -> None:
+    """The Woo applies to bestuursorganen (legal.yaml, open_government); for a buyer procure cannot place,
+    the consultation invitation words it conditionally rather than asserting it."""
+    for language, words in (("nl", nl_words), ("en", en_words)):
+        loaded = load_problem_text(variant({"language": language, "buyer.authority_type": authority}), "p.yaml")
+        assert words in render_markdown(loaded, "consultation").replace("\\", "")
