@@ -324,3 +324,15 @@ def test_the_woo_is_stated_as_applying_only_to_a_known_bestuursorgaan(authority:
     for language, words in (("nl", nl_words), ("en", en_words)):
         loaded = load_problem_text(variant({"language": language, "buyer.authority_type": authority}), "p.yaml")
         assert words in render_markdown(loaded, "consultation").replace("\\", "")
+
+
+def test_the_consultation_report_states_what_the_input_says_the_consultation_yielded() -> None:
+    """The report is a form for what procure cannot know (counts, summaries per question), but what the
+    problem statement records (consultation.outcome and .changes) it states, as the tender does."""
+    for path in EXAMPLES:
+        loaded = load_problem(path)
+        consultation = loaded.problem.consultation
+        report = render_markdown(loaded, "consultation_report").replace("\\", "")
+        tender = render_markdown(loaded, "tender").replace("\\", "")
+        for change in (consultation.changes if consultation else []):
+            assert change in report and change in tender
