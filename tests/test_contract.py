@@ -25,6 +25,12 @@ def amounts(markdown: str) -> set[str]:
     return {m.group().replace("\\", "").rstrip(".,") for m in MONEY.finditer(markdown)}
 
 
+def rendered(kind: str, language: str, changes: dict[str, object] | None = None) -> str:
+    """The Markdown of one document for a variant of the base problem statement, escapes removed."""
+    loaded = load_problem_text(variant({"language": language, **(changes or {})}), "p.yaml")
+    return render_markdown(loaded, kind).replace("\\", "")
+
+
 def documents(loaded: Loaded) -> dict[str, str]:
     return {kind: render_markdown(loaded, kind).replace("\\", "").replace("\u00a0", " ")
             for kind in ("agreement", "tender", "price_form")}
@@ -156,9 +162,8 @@ def test_no_document_claims_to_follow_a_model_agreement() -> None:
     """The special conditions are procure's own text: no pack says it was drawn up from the ARBIT or
     GIBIT model agreements (it was not)."""
     for language in ("nl", "en"):
-        central = load_problem_text(variant({"language": language, "buyer.kind": "central"}), "p.yaml")
         for kind in ("agreement", "tender"):
-            text = render_markdown(central, kind).replace("\\", "")
+            text = rendered(kind, language, {"buyer.kind": "central"})
             assert "ARBIT-2022" in text and "Modelovereenkomst" not in text and "Model Agreement" not in text
 
 
@@ -253,8 +258,7 @@ def test_the_title_page_says_published_only_when_the_procedure_is_announced(proc
 def test_candidates_are_named_only_in_a_procedure_with_a_selection_round(procedure: str, nl_words: str,
                                                                           en_words: str) -> None:
     for language, words in (("nl", nl_words), ("en", en_words)):
-        loaded = load_problem_text(variant({"language": language, "tender.procedure": procedure}), "p.yaml")
-        assert words in render_markdown(loaded, "tender").replace("\\", "")
+        assert words in rendered("tender", language, {"tender.procedure": procedure})
 
 
 def test_an_absent_minimum_commitment_is_a_visible_proposal() -> None:
@@ -279,11 +283,8 @@ def test_a_scale_up_option_has_a_period_to_run_in() -> None:
     with_option = {"contract.scale_up": [{"covers": "operation_and_maintenance", "maximum": 15000}]}
     for language, words in (("nl", "eindigt de overeenkomst voor die optie pas op de einddatum"),
                             ("en", "the agreement ends for that option only on the end date")):
-        text = render_markdown(load_problem_text(variant({"language": language, **with_option}), "p.yaml"),
-                               "agreement").replace("\\", "")
-        assert words in text
-        plain_text = render_markdown(load_problem_text(variant({"language": language}), "p.yaml"), "agreement")
-        assert words not in plain_text.replace("\\", "")
+        assert words in rendered("agreement", language, with_option)
+        assert words not in rendered("agreement", language)
 
 
 def test_the_term_counts_iterations_and_the_decision_days_extend_it() -> None:
@@ -293,8 +294,7 @@ def test_the_term_counts_iterations_and_the_decision_days_extend_it() -> None:
                                     "verlengen de looptijd; zij zijn geen iteratieweken en worden niet vergoed")),
                             ("en", ("if the iterations follow one another without a break, it runs up to and including",
                                     "extend the term; they are not iteration weeks and are not paid for"))):
-        text = render_markdown(load_problem_text(variant({"language": language}), "p.yaml"), "agreement")
-        assert all(w in text.replace("\\", "") for w in words)
+        assert all(w in rendered("agreement", language) for w in words)
 
 
 def test_the_annexes_are_the_packs_documents_and_what_the_buyer_names() -> None:
@@ -304,9 +304,8 @@ def test_the_annexes_are_the_packs_documents_and_what_the_buyer_names() -> None:
                                    "Gemeentelijke Inkoopvoorwaarden bij IT 2023 (GIBIT 2023)"),
                             ("en", "The general purchasing terms and conditions that apply to the contract: the "
                                    "Municipal IT Purchasing Terms and Conditions 2023 (GIBIT 2023)")):
-        loaded = load_problem_text(variant({"language": language, "buyer.authority_type": "municipality"}), "p.yaml")
         for kind in ("tender", "request_single"):
-            annexes = render_markdown(loaded, kind).replace("\\", "").split("\n# ")[-1]
+            annexes = rendered(kind, language, {"buyer.authority_type": "municipality"}).split("\n# ")[-1]
             assert named in annexes
             assert "verwerkersovereenkomst" not in annexes and "data processing" not in annexes
 
@@ -322,8 +321,7 @@ def test_the_woo_is_stated_as_applying_only_to_a_known_bestuursorgaan(authority:
     """The Woo applies to bestuursorganen (legal.yaml, open_government); for a buyer procure cannot place,
     the consultation invitation words it conditionally rather than asserting it."""
     for language, words in (("nl", nl_words), ("en", en_words)):
-        loaded = load_problem_text(variant({"language": language, "buyer.authority_type": authority}), "p.yaml")
-        assert words in render_markdown(loaded, "consultation").replace("\\", "")
+        assert words in rendered("consultation", language, {"buyer.authority_type": authority})
 
 
 def test_the_consultation_report_states_what_the_input_says_the_consultation_yielded() -> None:
