@@ -696,6 +696,7 @@ class Consultation(_Model):
         return due
 
 
+OptionMonths = _whole(1, 120, "must be 1 to 120 months, not {value}")
 DecisionDays = _whole(1, 30, "must be 1 to 30 working days, not {value}: the decision follows the review closely")
 RepairDays = _whole(1, 60, "must be 1 to 60 working days, not {value}")
 ExitHours = _whole(1, 10000, "must be 1 to 10000 hours, not {value}")
@@ -710,6 +711,12 @@ class ScaleUp(_Model):
     maximum: Amount = Field(description="The most this option may cost over the whole contract, excluding VAT; "
                             "part of the contract's estimated value.")
     description: OptionalText = Field(None, description="What the option covers, in the buyer's words.")
+    #: Extension (optional): how long a service option runs, so that bidders can price it and the
+    #: agreement knows when it ends. A rollout is a delivery and has none.
+    months: OptionMonths | None = Field(None, description=(
+        "How long the option runs once called off, in months from the start date the go names "
+        "(operation_and_maintenance, hosting and licences; not used for a rollout). Absent: the documents show "
+        "a placeholder, because a bidder cannot price a service without its period."))
 
 
 class ExitSupport(_Model):

@@ -277,22 +277,35 @@ def test_an_absent_minimum_commitment_is_a_visible_proposal() -> None:
                            for p in proposals(parse(render_markdown(chosen, kind))))
 
 
-def test_a_scale_up_option_has_a_period_to_run_in() -> None:
-    """An option such as maintenance 'until the end of the term' cannot run if the agreement ends with the
-    last iteration: the go that calls it off states until when, and the agreement ends for it only then."""
-    with_option = {"contract.scale_up": [{"covers": "operation_and_maintenance", "maximum": 15000}]}
-    for language, words in (("nl", "eindigt de overeenkomst voor die optie pas op de einddatum"),
-                            ("en", "the agreement ends for that option only on the end date")):
-        assert words in rendered("agreement", language, with_option)
-        assert words not in rendered("agreement", language)
+def test_a_service_option_has_its_own_period_that_a_stop_does_not_cut_short() -> None:
+    """A maintenance option cannot run if the agreement ends with the last iteration or a stop, and a
+    bidder cannot price it without its period: it runs contract.scale_up.months from the start date the
+    go names (a placeholder while absent), and neither the end of the iterations nor a stop ends it."""
+    from procure.markdown import parse, placeholders
+
+    option = {"covers": "operation_and_maintenance", "maximum": 15000}
+    for language, words in (("nl", ("gedurende 12 maanden vanaf de ingangsdatum die de go noemt",
+                                    "behalve voor een afgeroepen optie die geen iteratie is",
+                                    "eindigt de overeenkomst voor die optie pas wanneer zij is uitgevoerd")),
+                            ("en", ("for 12 months from the start date the go states",
+                                    "except for an option called off that is not an iteration",
+                                    "the agreement ends for that option only when the option has been performed"))):
+        text = rendered("agreement", language, {"contract.scale_up": [{**option, "months": 12}]})
+        assert all(w in text for w in words)
+        assert not any(w in rendered("agreement", language) for w in words[1:])
+        loaded = load_problem_text(variant({"language": language, "contract.scale_up": [option]}), "p.yaml")
+        assert any("contract.scale_up.months" in gap
+                   for gap in placeholders(parse(render_markdown(loaded, "agreement"))))
+        rollout = {"contract.scale_up": [{"covers": "rollout", "maximum": 15000}]}
+        assert "contract.scale_up.months" not in rendered("agreement", language, rollout)
 
 
 def test_the_term_counts_iterations_and_the_decision_days_extend_it() -> None:
     """A go may come some working days after a review, so an end date computed from back-to-back
     iterations is only the date if they follow one another; the gaps extend the term, unpaid."""
-    for language, words in (("nl", ("sluiten de iteraties op elkaar aan, dan loopt zij tot en met",
+    for language, words in (("nl", ("sluiten de iteraties op elkaar aan, dan eindigt zij op",
                                     "verlengen de looptijd; zij zijn geen iteratieweken en worden niet vergoed")),
-                            ("en", ("if the iterations follow one another without a break, it runs up to and including",
+                            ("en", ("if the iterations follow one another without a break, it ends on",
                                     "extend the term; they are not iteration weeks and are not paid for"))):
         assert all(w in rendered("agreement", language) for w in words)
 
@@ -313,8 +326,8 @@ def test_the_annexes_are_the_packs_documents_and_what_the_buyer_names() -> None:
 @pytest.mark.parametrize(("authority", "nl_words", "en_words"), [
     ("municipality", "De aanbestedende dienst valt onder de Wet open overheid (Woo).",
      "The contracting authority is subject to the Dutch Open Government Act (Wet open overheid, Woo)."),
-    ("other", "Valt de aanbestedende dienst onder de Wet open overheid (Woo) en komt er",
-     "If the contracting authority is subject to the Dutch Open Government Act (Wet open overheid, Woo) and"),
+    ("other", "Voor zover de aanbestedende dienst onder de Wet open overheid (Woo) valt, beoordeelt hij",
+     "Insofar as the contracting authority is subject to the Dutch Open Government Act (Wet open overheid, Woo),"),
 ])
 def test_the_woo_is_stated_as_applying_only_to_a_known_bestuursorgaan(authority: str, nl_words: str,
                                                                         en_words: str) -> None:
