@@ -188,6 +188,7 @@ class LegalData(Struct, frozen=True):
     holiday_rules: tuple[HolidayRule, ...] = ()
     general_terms: Mapping[str, GeneralTerms] = field(default_factory=dict)
     open_government_act: Localised = Localised("", "")
+    processing_agreement_basis: Localised = Localised("", "")
     open_government_applies_to: frozenset[str] = frozenset()  # buyer.authority_type values under the Woo
     facts: Mapping[str, Fact] = field(default_factory=dict)
 
@@ -308,6 +309,8 @@ def parse_legal_data(raw: Mapping[str, Any]) -> LegalData:
         open_government_act=_localised(raw["open_government"]["name"]) if "open_government" in raw
         else Localised("", ""),
         open_government_applies_to=frozenset(raw.get("open_government", {}).get("applies_to", ())),
+        processing_agreement_basis=_localised(raw["processing_agreement"]["legal_basis"])
+        if "processing_agreement" in raw else Localised("", ""),
         facts=collect_facts(raw),
     )
     _check(data)
@@ -671,6 +674,10 @@ def _open_government_act(law: Law) -> str:
     return legal_data().open_government_act.get(law.language)
 
 
+def _processing_agreement_basis(law: Law) -> str:
+    return legal_data().processing_agreement_basis.get(law.language)
+
+
 def _open_government_applies(law: Law) -> bool:
     """Whether the buyer is known to be a bestuursorgaan under the Woo (else the documents word it conditionally)."""
     return law.authority_type in legal_data().open_government_applies_to
@@ -685,6 +692,7 @@ LAW_FACTS: dict[str, str] = {
     "deadline_moves_to_working_day": "calendar.extension",
     "open_government_act": "open_government",
     "open_government_applies": "open_government",
+    "processing_agreement_basis": "processing_agreement",
 }
 _LAW_VALUES = {
     "experts_committee": _experts,
@@ -694,6 +702,7 @@ _LAW_VALUES = {
     "deadline_moves_to_working_day": _working_day_rule,
     "open_government_act": _open_government_act,
     "open_government_applies": _open_government_applies,
+    "processing_agreement_basis": _processing_agreement_basis,
 }
 
 

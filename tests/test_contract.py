@@ -347,3 +347,12 @@ def test_the_consultation_report_states_what_the_input_says_the_consultation_yie
         tender = render_markdown(loaded, "tender").replace("\\", "")
         for change in (consultation.changes if consultation else []):
             assert change in report and change in tender
+
+
+def test_the_processing_agreement_names_what_the_gdpr_requires() -> None:
+    """No model processing agreement is annexed, so the agreement says what the one the parties conclude
+    must cover, from legal.yaml's processing_agreement record (GDPR article 28(3))."""
+    assert "verwerkersovereenkomst die regelt wat artikel 28, derde lid, van de Algemene verordening " \
+           "gegevensbescherming (AVG) voorschrijft" in rendered("agreement", "nl")
+    assert "a data processing agreement that covers what Article 28(3) of the General Data Protection " \
+           "Regulation (GDPR) requires" in rendered("agreement", "en")
