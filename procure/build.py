@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from procure.checks import Finding
     from procure.docx_render import DocMeta
+    from procure.legal import ProcedureDecision
     from procure.loader import Loaded
     from procure.templating import PlainMap
 
@@ -39,7 +40,9 @@ class Kind(Struct, frozen=True):
     ``title[lang]`` when the declaration gives one, else ``documents.<name>`` of strings.yaml.
     ``procedures`` lists the procedure codes the document belongs to (empty: every procedure),
     ``except_procedures`` those it does not. ``cover_date`` names the field whose date the title
-    page shows (``tender.published``) and ``cover_label`` its label in ``cover`` of strings.yaml.
+    page shows (``tender.published``) and ``cover_label`` its label in ``cover`` of strings.yaml;
+    ``cover_label_private`` the label instead when the procedure is not announced publicly (the
+    date is then the day the invitations are sent, not a publication).
     """
 
     name: str
@@ -51,6 +54,7 @@ class Kind(Struct, frozen=True):
     except_procedures: tuple[str, ...] = ()
     cover_date: str | None = None
     cover_label: str | None = None
+    cover_label_private: str | None = None
     form: bool = False  # completed by the contracting authority itself: its status says so, not "final"
 
     def applies_to(self, procedure: str) -> bool:
@@ -92,7 +96,7 @@ def _declared_kinds(folders: tuple[Path, ...]) -> dict[str, Kind]:
 
 
 _KIND_KEYS = {"template", "file", "order", "title", "procedures", "except_procedures", "cover_date",
-              "cover_label", "form"}
+              "cover_label", "cover_label_private", "form"}
 
 
 def _read_kinds(path: Path) -> dict[str, Kind]:
@@ -149,12 +153,16 @@ def _kind(name: str, entry: Any, path: Path) -> Kind:
             v is None or isinstance(v, str) for v in (cover_date, cover_label)):
         raise fail(".cover_date", "give both 'cover_date' (a field, e.g. tender.published) and "
                    "'cover_label' (a key of cover in strings.yaml), or neither")
+    private = entry.get("cover_label_private")
+    if private is not None and (cover_label is None or not isinstance(private, str)):
+        raise fail(".cover_label_private", "must be a key of cover in strings.yaml, given only with 'cover_label': "
+                   "the label when the procedure is not announced publicly")
     form = entry.get("form", False)
     if not isinstance(form, bool):
         raise fail(".form", "must be true (a form the contracting authority completes itself) or false")
     return Kind(name=name, template=entry["template"], file=entry["file"], order=order,
                 title=tuple(sorted((str(k), v) for k, v in title.items())), cover_date=cover_date,
-                cover_label=cover_label, procedures=lists["procedures"],
+                cover_label=cover_label, cover_label_private=private, procedures=lists["procedures"],
                 except_procedures=lists["except_procedures"], form=form)
 
 
@@ -173,19 +181,16 @@ def pack_kinds(loaded: Loaded, templates_dir: Path | None = None) -> tuple[str, 
     return tuple(name for name, k in declared_kinds(templates_dir).items() if k.applies_to(procedure))
 
 
-def _announced(loaded: Loaded) -> bool:
-    """Whether the procedure the problem follows is announced publicly (TenderNed), or its
-    invitations go only to the suppliers the buyer chooses (a private procedure)."""
+def decision_of(loaded: Loaded) -> ProcedureDecision:
+    """The procedure the problem follows (chosen, or decided by value), and what follows from it."""
     from procure.legal import decide_procedure
 
-    return decide_procedure(loaded.problem).announced_on_tenderned
+    return decide_procedure(loaded.problem)
 
 
 def decided_code(loaded: Loaded) -> str:
     """The code of the procedure the problem follows (chosen, or decided by value)."""
-    from procure.legal import decide_procedure
-
-    return decide_procedure(loaded.problem).code
+    return decision_of(loaded).code
 
 
 def __getattr__(name: str) -> Any:
@@ -336,6 +341,7 @@ def shared_context(loaded: Loaded, templates_dir: Path | None = None) -> dict[st
 def doc_meta(loaded: Loaded, kind: str, templates_dir: Path | None = None) -> DocMeta:
     """Title page, header, footer and core properties of one document."""
     from procure.docx_render import DocMeta
+    from procure.legal import ProcedureDecision
     from procure.package import pinned_datetime
     from procure.templating import load_strings
 
@@ -406,13 +412,14 @@ def cover_rows(loaded: Loaded, kind: str, strings: dict[str, Any],
             (labels["contact"], f"{contact.name}, {contact.email}")]
     declared = kind_of(kind, templates_dir)
     if declared.cover_date is not None and declared.cover_label is not None:
-        key = declared.cover_label
-        if key == "published" and "invited" in labels and not _announced(loaded):
-            key = "invited"  # nothing is published: the invitations are sent to the suppliers chosen
+        which = "cover_label"
+        if declared.cover_label_private is not None and not decision_of(loaded).announced_on_tenderned:
+            which = "cover_label_private"  # nothing is published: the invitations go to the suppliers chosen
+        key = getattr(declared, which)
         field, label = declared.cover_date, labels.get(key)
         if not isinstance(label, str):
-            raise ProcureError(f"'cover.{declared.cover_label}' is not in strings.yaml",
-                               Location(file=KINDS_FILE, field=f"kinds.{kind}.cover_label"))
+            raise ProcureError(f"'cover.{key}' is not in strings.yaml",
+                               Location(file=KINDS_FILE, field=f"kinds.{kind}.{which}"))
         day: Any = problem
         for part in field.split("."):
             day = getattr(day, part, None)

@@ -228,6 +228,8 @@ def test_a_kind_outside_the_procedure_is_left_out_of_the_pack_and_refused_alone(
     ("    template: memo\n    file: memo\n    order: 1\n    procedures: [auction]\n", "kinds.memo.procedures"),
     ("    template: memo\n    file: memo\n    order: 1\n    colour: red\n", "kinds.memo.colour"),
     ("    template: memo\n    file: memo\n    order: 1\n    form: ja\n", "kinds.memo.form"),
+    ("    template: memo\n    file: memo\n    order: 1\n    cover_label_private: invited\n",
+     "kinds.memo.cover_label_private"),
 ])
 def test_a_faulty_kind_declaration_is_located(tmp_path: Path, entry: str, field: str) -> None:
     (tmp_path / "kinds.yaml").write_text(f"kinds:\n  memo:\n{entry}", encoding="utf-8")
