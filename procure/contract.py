@@ -3,8 +3,9 @@
 The draft agreement, the tender document's contract chapters, the budget table and the
 price form all read their amounts, periods and the order of precedence from
 :func:`contract_terms`, so they cannot drift apart. The general purchasing terms come
-from ``data/legal.yaml`` (name, version and source): ARBIT-2022 for central government, GIBIT 2023 for a municipality, and the
-buyer's own terms otherwise; procure never picks terms for a buyer silently.
+from ``data/legal.yaml`` (name, version and source): ARBIT-2022 for central government,
+GIBIT 2023 for a municipality, and the buyer's own terms otherwise; procure never picks
+terms for a buyer silently.
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
 
     Which terms apply is decided in one place, :func:`procure.legal.general_terms_for`, from
     verified facts in ``legal.yaml``: the buyer's own ``tender.general_terms``, else ARBIT-2022
-    for central government, else GIBIT 2023 for a municipality
-    (``buyer.authority_type``); anyone else must name its terms (a water board or province is not
-    a municipality). Terms the buyer names with a version procure knows ('GIBIT 2023') are printed
+    for central government, else GIBIT 2023 for a municipality (``buyer.authority_type``); anyone
+    else must name its terms (a water board or province is not a municipality). Terms the buyer names with a version procure knows ('GIBIT 2023') are printed
     with their full name; any other text (another version, its own terms) is printed as written.
     """
     from procure.legal import general_terms_for, legal_data, verified_fact
@@ -52,13 +52,11 @@ def general_terms(problem: Problem) -> dict[str, Any] | None:
         known = legal_data().general_terms
         key = next((k for k, terms in known.items() if terms.named_in(named)), None)
         if key is None:
-            return {"key": "own", "name": named, "proposed": False}
+            return {"name": named, "proposed": False}
         verified_fact(f"general_terms.{key}")
         chosen = known[key]
-    else:
-        key = chosen.short.lower()
     # Chosen by procure from the kind of buyer, not named by the buyer: the documents show it as a proposal.
-    return {"key": key, "name": chosen.title(language), "proposed": not named}
+    return {"name": chosen.title(language), "proposed": not named}
 
 
 def _add_weeks(start: date, weeks: int) -> date:
